@@ -1,0 +1,39 @@
+/* canon.h — the canonical byte form of a command, shared by the shell
+ * normalizer (which writes it) and the compiler (whose automaton reads it).
+ *
+ * note [canonical form]: a command line becomes a list of *units*; a unit is
+ * one pipeline of *stages*; a stage is one simple command:
+ *
+ *   stage := CMD prog (FLAG flag)* (ARG arg)* (REDIR op RTGT target)* END
+ *   unit  := stage+
+ *
+ * prog is the program's basename with quotes/escapes resolved (or the single
+ * byte DYN when the name is only known at run time).  Flags are de-clustered
+ * (-rf -> -f -r), carry a value as "-o=value" / "--name=value" when the
+ * program's option table says they take one, and are sorted (memcmp) with
+ * duplicates removed.  Args keep their order.  Redirection ops are one of
+ * ">", ">>", "<", "<>", ">&", "<&" (fd numbers dropped).  Token bytes are never
+ * < RT_C_MIN_TOKEN: a control byte that would collide is replaced by RT_C_SUB.
+ * The automaton reports a decision after every END byte; see compiler/nfa.c.
+ */
+#ifndef CMDAI_CANON_H
+#define CMDAI_CANON_H
+
+enum {
+    RT_C_CMD = 0x01,   /* starts a stage; program name follows */
+    RT_C_FLAG = 0x02,  /* starts a flag token */
+    RT_C_ARG = 0x03,   /* starts a positional token */
+    RT_C_REDIR = 0x04, /* starts a redirection: op bytes, RT_C_RTGT, target bytes */
+    RT_C_RTGT = 0x05,  /* separates a redirection op from its target */
+    RT_C_END = 0x06,   /* ends a stage */
+    RT_C_DYN = 0x07,   /* the whole program name when it is dynamic ($VAR, $(..)) */
+    RT_C_MIN_TOKEN = 0x08,
+    RT_C_SUB = 0x1a    /* stands in for a byte < RT_C_MIN_TOKEN inside a token */
+};
+
+/* Program name the normalizer gives to a call of a shell function from inside
+ * its own body (the fork-bomb shape ":(){ :|:& };:"). Cannot be spelled as a
+ * real program without quoting. */
+#define RT_SELF_PROG "(self)"
+
+#endif
