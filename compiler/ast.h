@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "rx.h"
 
 typedef enum ast_word_kind {
     AST_W_LIT,    /* text: exact bytes (quotes removed, escapes resolved); quoted literals set `quoted` */
@@ -29,6 +30,7 @@ typedef struct ast_word {
     const char *text;  /* NUL-terminated, in the arena; NULL for ALT/ANY/EOL */
     size_t len;
     int quoted;        /* LIT only: written in quotes, so never a flag */
+    rx *regex;         /* REGEX only: parsed by rx_parse at parse time */
     struct ast_word **alts;
     size_t nalts;
     int line, column;  /* 1-based position inside the pattern string */
