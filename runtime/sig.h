@@ -14,6 +14,7 @@
 
 #define RT_TRUST_MAX 32          /* keys in one trust store */
 #define RT_SIG_COMMENT_MAX 1024  /* bytes of a trusted comment */
+#define RT_SIG_FILE_MAX 65536    /* bytes of a .pub / .minisig / secret key file; more is refused */
 
 typedef struct rt_pubkey {
     uint8_t keyid[8];   /* as stored in the file (little-endian number) */
@@ -47,6 +48,40 @@ int rt_sig_verify(const rt_sig *s, const rt_pubkey *keys, size_t nkeys, const vo
 
 /* Key id as minisign prints it: 16 uppercase hex digits of the little-endian number. */
 void rt_keyid_hex(const uint8_t keyid[8], char out[17]);
+
+/* sodium_init() once per process (pthread_once).  0, or -1 when libsodium
+ * cannot be initialised (every crypto entry point then fails closed). */
+int rt_sodium_init(void);
+
+/* Read a whole key or signature file into a NUL-terminated malloc'd buffer
+ * (owner: caller, free()).  Refuses non-regular files and files larger than
+ * RT_SIG_FILE_MAX.  CMDAI_OK, CMDAI_E_IO or CMDAI_E_FORMAT (size); err->source
+ * names the file. */
+int rt_sig_read_file(const char *path, char **text, size_t *len, cmdai_error *err);
+
+/* rt_pubkey_parse / rt_sig_parse of a file, with err->source naming it. */
+int rt_pubkey_load(const char *path, rt_pubkey *out, cmdai_error *err);
+int rt_sig_load(const char *path, rt_sig *out, cmdai_error *err);
+
+/* One line of a key or signature text, without its "\n" or "\r\n"; borrowed
+ * from the text. */
+typedef struct rt_sig_line {
+    const char *p;
+    size_t len;
+} rt_sig_line;
+
+/* Split `text` into exactly `want` lines (the last may lack its newline;
+ * empty lines after them are ignored, anything else is an error).  Refuses
+ * texts over RT_SIG_FILE_MAX, NUL bytes and stray CR.  Shared with
+ * compiler/sign.c so that secret keys follow the same rules.  `source` names
+ * the text in errors (NULL: "<memory>").  CMDAI_OK or CMDAI_E_FORMAT. */
+int rt_sig_lines(const char *text, size_t len, rt_sig_line *lines, size_t want, const char *source,
+                 cmdai_error *err);
+
+/* Fill *err (when not NULL) with code, source (NULL: "<memory>"; a long name
+ * keeps its tail), line (<= 0: none) and a printf-style text.  Returns code. */
+int rt_sig_error(cmdai_error *err, int code, const char *source, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Anti-rollback.  state_dir NULL: $CMDAI_POLICY_STATE, then /var/lib/cmdai as
  * root or $XDG_STATE_HOME/cmdai (~/.local/state/cmdai) otherwise.  Refuses
