@@ -60,6 +60,16 @@ typedef struct ast_node {
     int line, column;
 } ast_node;
 
+/* Limits on pattern input (docs/dsl.md "Limits"); exceeding one is an error. */
+#define PARSE_MAX_PATTERN (64u * 1024u) /* bytes of one pattern string */
+#define PARSE_MAX_WORD 4096u            /* bytes of one word after quotes and escapes */
+#define PARSE_MAX_PARENS 64             /* nested parentheses */
+#define PARSE_MAX_DEPTH 256             /* operator nesting (and/or/not/unless/|) in the tree */
+
+/* AST positions are pattern-relative; this maps one to the source file the
+ * way parse_pattern() does for its own diagnostics (line0/col0 as given to it). */
+void ast_pos_map(int line0, int col0, int line, int column, int *file_line, int *file_column);
+
 /* Parse one pattern.  `file`, `line0`, `col0` say where the string starts in
  * its source so that diagnostics point into the YAML file (line0 = 1, col0 = 1
  * for a standalone string).  NULL on error with *d filled.  Owner: the arena. */

@@ -13,6 +13,8 @@
 #include "diag.h"
 
 #define RX_MAX_REPEAT 64 /* largest m or n in {m,n}: repetition is expanded */
+#define RX_MAX_DEPTH 64   /* nested groups; bounds the parser's recursion */
+#define RX_MAX_SIZE 65536 /* bound on expanded size (sets + operators), so {m,n} cannot explode */
 
 typedef enum rx_kind {
     RX_EMPTY,  /* matches the empty string */
