@@ -261,7 +261,7 @@ static int seckey_load(const char *path, seckey **out, diag *d)
 {
     cmdai_error e = { 0 };
     char *text = NULL;
-    size_t len = 0, got = 0;
+    size_t len = 0;
     rt_sig_line l[2];
     seckey *k = NULL;
     uint8_t *stream = NULL;
@@ -285,10 +285,7 @@ static int seckey_load(const char *path, seckey **out, diag *d)
         rc = fail(d, CMDAI_E_NOMEM, path, "out of memory");
         goto out;
     }
-    if (l[1].len > sodium_base64_ENCODED_LEN(sizeof *k, sodium_base64_VARIANT_ORIGINAL) ||
-        sodium_base642bin((unsigned char *)k, sizeof *k, l[1].p, l[1].len, NULL, &got, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        got != sizeof *k) {
+    if (!rt_sig_b64_exact(&l[1], k, sizeof *k)) {
         rc = CMDAI_E_FORMAT;
         diag_set(d, rc, path, 2, 1, "secret key: not base64 of %zu bytes", sizeof *k);
         diag_hint(d, "is this a minisign secret key (not the .pub)?");

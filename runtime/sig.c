@@ -119,12 +119,20 @@ static bool has_prefix(const rt_sig_line *l, const char *prefix)
     return l->len >= n && memcmp(l->p, prefix, n) == 0;
 }
 
-/* Exactly `n` bytes of standard, padded base64 -- nothing more, nothing less. */
-static bool b64_exact(const rt_sig_line *l, void *out, size_t n)
+/* Exactly `n` bytes of standard, padded base64 -- nothing more, nothing less.
+ * The alphabet is checked first: libsodium 1.0.18 decodes some bytes >= 0x80
+ * as if they were letters, which would give one signature many spellings. */
+bool rt_sig_b64_exact(const rt_sig_line *l, void *out, size_t n)
 {
     size_t got = 0;
     if (l->len == 0 || l->len > sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL))
         return false;
+    for (size_t i = 0; i < l->len; i++) {
+        unsigned char c = (unsigned char)l->p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+              c == '='))
+            return false;
+    }
     if (sodium_base642bin(out, n, l->p, l->len, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
         return false;
     return got == n;
@@ -140,7 +148,7 @@ static int pubkey_parse(const char *text, size_t len, rt_pubkey *out, const char
     if (!has_prefix(&l[0], COMMENT_PREFIX))
         return rt_sig_error(err, CMDAI_E_FORMAT, source, 1, "public key: first line must start with \"%s\"",
                             COMMENT_PREFIX);
-    if (!b64_exact(&l[1], raw, sizeof raw))
+    if (!rt_sig_b64_exact(&l[1], raw, sizeof raw))
         return rt_sig_error(err, CMDAI_E_FORMAT, source, 2, "public key: not base64 of %d bytes", PK_BYTES);
     if (memcmp(raw, "Ed", 2) != 0)
         return rt_sig_error(err, CMDAI_E_FORMAT, source, 2, "public key: unsupported algorithm (not Ed25519)");
@@ -166,7 +174,7 @@ static int sig_parse(const char *text, size_t len, rt_sig *out, const char *sour
     if (!has_prefix(&l[0], COMMENT_PREFIX))
         return rt_sig_error(err, CMDAI_E_FORMAT, source, 1, "signature: first line must start with \"%s\"",
                             COMMENT_PREFIX);
-    if (!b64_exact(&l[1], raw, sizeof raw))
+    if (!rt_sig_b64_exact(&l[1], raw, sizeof raw))
         return rt_sig_error(err, CMDAI_E_FORMAT, source, 2, "signature: not base64 of %d bytes", SIG_BYTES);
     if (memcmp(raw, "ED", 2) == 0)
         out->prehashed = 1;
@@ -181,7 +189,7 @@ static int sig_parse(const char *text, size_t len, rt_sig *out, const char *sour
     if (tlen >= RT_SIG_COMMENT_MAX)
         return rt_sig_error(err, CMDAI_E_FORMAT, source, 3, "signature: trusted comment longer than %d bytes",
                             RT_SIG_COMMENT_MAX - 1);
-    if (!b64_exact(&l[3], out->global_sig, sizeof out->global_sig))
+    if (!rt_sig_b64_exact(&l[3], out->global_sig, sizeof out->global_sig))
         return rt_sig_error(err, CMDAI_E_FORMAT, source, 4, "signature: global signature is not base64 of 64 bytes");
     memcpy(out->keyid, raw + 2, 8);
     memcpy(out->sig, raw + 10, 64);

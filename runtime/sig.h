@@ -78,6 +78,10 @@ typedef struct rt_sig_line {
 int rt_sig_lines(const char *text, size_t len, rt_sig_line *lines, size_t want, const char *source,
                  cmdai_error *err);
 
+/* Decode a line of standard padded base64 that must hold exactly n bytes.
+ * Only the base64 alphabet is accepted (see sig.c).  false on any mismatch. */
+bool rt_sig_b64_exact(const rt_sig_line *l, void *out, size_t n);
+
 /* Fill *err (when not NULL) with code, source (NULL: "<memory>"; a long name
  * keeps its tail), line (<= 0: none) and a printf-style text.  Returns code. */
 int rt_sig_error(cmdai_error *err, int code, const char *source, int line, const char *fmt, ...)
