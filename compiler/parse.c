@@ -62,7 +62,7 @@ parse_expr parse_unary_not(parse_state *ps, parse_expr x, const lex_token *op)
 parse_expr parse_from_cmd(parse_state *ps, parse_cmd c)
 {
     (void)ps;
-    parse_expr e = {c.n, 1};
+    parse_expr e = {c.n, 0}; /* depth counts operators only */
     return e;
 }
 
@@ -125,8 +125,8 @@ static int parse_is_op(int k)
 
 static const char *parse_quote_hint(arena *a, const lex_token *t)
 {
-    return arena_printf(a, "%s is an operator; write \"%.*s\" in quotes to match it as a word", t->text,
-                        (int)strlen(t->text) - 2, t->text + 1);
+    return arena_printf(a, "write \"%.*s\" in quotes to match it as a word", (int)strlen(t->text) - 2,
+                        t->text + 1);
 }
 
 void parse_syntax_error(parse_state *ps, int major, const lex_token *t)
@@ -138,7 +138,8 @@ void parse_syntax_error(parse_state *ps, int major, const lex_token *t)
         return;
     if (p && parse_is_op(p->kind) && (major == 0 || major == DSL_RPAREN || parse_is_binop(major))) {
         parse_err_at(ps, CMDAI_E_SYNTAX, p, arena_printf(a, "missing operand after %s", p->text),
-                     "write a command or a parenthesized pattern after it");
+                     p->kind == DSL_PIPE ? "write the command that reads the pipe after it"
+                                         : arena_printf(a, "write a pattern after it, or %s", parse_quote_hint(a, p)));
         return;
     }
     if (major == DSL_RPAREN && p && p->kind == DSL_LPAREN) {
