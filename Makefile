@@ -18,7 +18,7 @@ PKGS     = yaml-0.1 libsodium jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GEN      = $(BUILD)/gen
-CPPFLAGS_ALL = -Iruntime/include -Iruntime -Icompiler -I$(GEN) -D_GNU_SOURCE $(PKG_CFLAGS)
+CPPFLAGS_ALL = -Iruntime/include -Iruntime -Iruntime/cli -Icompiler -I$(GEN) -D_GNU_SOURCE $(PKG_CFLAGS)
 ALL_CFLAGS   = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP
 # lemon and re2c output is not ours to restyle; keep it warning-clean but lenient.
 GEN_CFLAGS   = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-variable \
@@ -45,7 +45,7 @@ CC_GEN_H = $(patsubst grammar/%.y,$(GEN)/%.h,$(CC_Y))
 RT_OBJ   = $(patsubst %.c,$(BUILD)/obj/%.o,$(RT_SRC)) $(patsubst $(GEN)/%.c,$(BUILD)/obj/gen/%.o,$(RT_GEN_C))
 CC_OBJ   = $(patsubst %.c,$(BUILD)/obj/%.o,$(CC_SRC)) $(patsubst $(GEN)/%.c,$(BUILD)/obj/gen/%.o,$(CC_GEN_C))
 RTCLI_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard runtime/cli/*.c))
-CCCLI_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard compiler/cli/*.c))
+CCCLI_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard compiler/cli/*.c)) $(BUILD)/obj/runtime/cli/verdict_json.o
 
 LIB_A    = $(BUILD)/lib/libcmdai-policy.a
 LIB_SO   = $(BUILD)/lib/libcmdai-policy.so.$(SOVER)

@@ -56,6 +56,15 @@ void diag_to_error(const diag *d, cmdai_error *err)
     err->column = d->column > 0 ? d->column : -1;
     size_t n = strlen(d->file);
     const char *src = n >= sizeof err->source ? d->file + n - (sizeof err->source - 1) : d->file;
-    snprintf(err->source, sizeof err->source, "%s", src);
-    snprintf(err->text, sizeof err->text, "%s", d->text);
+    /* Truncation is intended: the public struct keeps the tail / the start. */
+    size_t k = strlen(src);
+    if (k >= sizeof err->source)
+        k = sizeof err->source - 1;
+    memcpy(err->source, src, k);
+    err->source[k] = '\0';
+    k = strlen(d->text);
+    if (k >= sizeof err->text)
+        k = sizeof err->text - 1;
+    memcpy(err->text, d->text, k);
+    err->text[k] = '\0';
 }

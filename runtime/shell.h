@@ -11,6 +11,15 @@
 
 #define RT_NORM_BUF (64u * 1024u)  /* canonical bytes for one command line */
 #define RT_NORM_MAX_UNITS 1024u
+#define RT_NORM_SCRATCH (32u * 1024u) /* de-quoted words of the stages being parsed, all levels */
+#define RT_NORM_MAX_TOKS 1024u        /* word descriptors, all nesting levels together */
+#define RT_NORM_STAGE_TOKS 512u       /* words + redirections of one simple command */
+
+/* One de-quoted word in rt_norm.scratch; private to runtime/shell_*.c. */
+typedef struct rt_norm_tok {
+    uint32_t off, len;
+    uint32_t flags;
+} rt_norm_tok;
 
 typedef struct rt_norm {
     int error;            /* CMDAI_OK or CMDAI_E_TOO_LONG / _TOO_DEEP / _TOO_COMPLEX */
@@ -19,6 +28,11 @@ typedef struct rt_norm {
     uint32_t unit_end[RT_NORM_MAX_UNITS]; /* unit i is buf[i ? unit_end[i-1] : 0 .. unit_end[i]) */
     size_t len;           /* bytes used in buf */
     unsigned char buf[RT_NORM_BUF];
+    /* Working memory of rt_norm_run, private to runtime/shell_*.c: the
+     * normalizer allocates nothing, so its scratch lives in the caller's
+     * rt_norm too (about 44 KiB; docs/command-model.md "Limits"). */
+    rt_norm_tok tok[RT_NORM_MAX_TOKS];
+    unsigned char scratch[RT_NORM_SCRATCH];
 } rt_norm;
 
 /* Normalize cmd[0..len).  Returns n->error.  On error the units already

@@ -1,0 +1,48 @@
+/* cli.h — shared pieces of the cmdai-policyc driver (compiler/cli/*.c), the
+ * only compiler code that prints or exits. */
+#ifndef CMDAI_CLI_H
+#define CMDAI_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "bundle.h"
+#include "diag.h"
+#include "emit.h"
+#include "ir.h"
+#include "tpl.h"
+
+extern const char *cli_prog;
+
+/* Print a diagnostic to stderr as file:line:column: error: ... + hint. */
+void cli_diag(const diag *d);
+/* Exit status for a diagnostic code (exitcodes.h). */
+int cli_exit(const diag *d);
+
+/* --stdlib, else $CMDAI_STDLIB, else next to the executable. */
+const char *cli_stdlib(const char *opt);
+
+/* Load + resolve + compile a template.  0 or -1 with d filled. */
+int cli_compile(arena *a, const char *path, const char *stdlib, uint32_t max_states, tpl **t, ir **r, diag *d);
+
+/* An unsigned, in-memory view of bundle bytes for test/explain/inspect:
+ * copies into aligned memory and runs rt_bundle_check. */
+typedef struct cli_bundle {
+    struct cmdai_bundle b;
+    unsigned char *mem;
+} cli_bundle;
+int cli_bundle_view(cli_bundle *cb, const unsigned char *data, size_t len, cmdai_error *err);
+void cli_bundle_free(cli_bundle *cb);
+int cli_read_file(const char *path, unsigned char **out, size_t *len, diag *d);
+
+int cmd_lint(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

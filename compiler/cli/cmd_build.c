@@ -1,0 +1,355 @@
+/* cmd_build.c — verbs that read templates: lint, build, test. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "exitcodes.h"
+#include "sign.h"
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "+30d", "+12h", "+45m", unix seconds, or YYYY-MM-DD (UTC). */
+static int parse_time(const char *s, int64_t *out)
+{
+    if (s[0] == '+') {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s + 1, &end, 10);
+        if (errno || end == s + 1 || v < 0)
+            return -1;
+        long long mul = *end == 'd' ? 86400 : *end == 'h' ? 3600 : *end == 'm' ? 60 : *end == 's' ? 1 : 0;
+        if (!mul || end[1])
+            return -1;
+        *out = (int64_t)time(NULL) + v * mul;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    char *e = strptime(s, "%Y-%m-%d", &tm);
+    if (e && !*e) {
+        *out = (int64_t)timegm(&tm);
+        return 0;
+    }
+    uint64_t v;
+    if (parse_u64(s, &v))
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+static void usage_build(FILE *f)
+{
+    fprintf(f,
+            "usage: cmdai-policyc build TEMPLATE [-o OUT.cpb] [--sign SECKEY] [--serial N]\n"
+            "                           [--created T] [--expires T] [--scope NAME]\n"
+            "                           [--stdlib DIR] [--max-states N] [--dump ast]\n"
+            "\n"
+            "Resolve TEMPLATE (and what it extends), compile all rules into one automaton and\n"
+            "write a bundle.  Same sources, options and key => byte-identical output.\n"
+            "\n"
+            "  -o, --output FILE    bundle path (default: NAME.cpb from the template name)\n"
+            "  -s, --sign SECKEY    also sign it (writes FILE.minisig)\n"
+            "  --serial N           anti-rollback serial (default: $SOURCE_DATE_EPOCH, else 1)\n"
+            "  --created T          creation time (default: $SOURCE_DATE_EPOCH, else 0)\n"
+            "  --expires T          expiry: unix seconds, YYYY-MM-DD, or +30d/+12h (default: never)\n"
+            "  --scope NAME         fleet scope recorded in the bundle (default: default)\n"
+            "  --stdlib DIR         where 'extends: [name]' finds templates\n"
+            "  --max-states N       automaton state budget (default %u)\n"
+            "  --dump ast           print each rule's parsed pattern and stop\n",
+            CC_DEFAULT_MAX_STATES);
+}
+
+int cmd_build(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"output", required_argument, 0, 'o'},  {"sign", required_argument, 0, 's'},
+        {"serial", required_argument, 0, 'S'},  {"created", required_argument, 0, 'C'},
+        {"expires", required_argument, 0, 'E'}, {"scope", required_argument, 0, 'P'},
+        {"stdlib", required_argument, 0, 'L'},  {"max-states", required_argument, 0, 'M'},
+        {"dump", required_argument, 0, 'D'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *out = NULL, *seckey = NULL, *stdlib = NULL, *dump = NULL;
+    emit_opts eo = {.serial = 1, .scope = "default"};
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    uint64_t v;
+    if (sde && !parse_u64(sde, &v)) {
+        eo.serial = v;
+        eo.created = (int64_t)v;
+    }
+    uint32_t max_states = CC_DEFAULT_MAX_STATES;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:s:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 's': seckey = optarg; break;
+        case 'S':
+            if (parse_u64(optarg, &eo.serial)) {
+                fprintf(stderr, "%s build: --serial needs a non-negative integer\n", cli_prog);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'C':
+        case 'E': {
+            int64_t t;
+            if (parse_time(optarg, &t)) {
+                fprintf(stderr, "%s build: bad time '%s' (unix seconds, YYYY-MM-DD or +30d)\n", cli_prog, optarg);
+                return EXIT_USAGE;
+            }
+            if (c == 'C')
+                eo.created = t;
+            else
+                eo.expires = t;
+            break;
+        }
+        case 'P': eo.scope = optarg; break;
+        case 'L': stdlib = optarg; break;
+        case 'M':
+            if (parse_u64(optarg, &v) || v == 0 || v > UINT32_MAX) {
+                fprintf(stderr, "%s build: --max-states needs a positive integer\n", cli_prog);
+                return EXIT_USAGE;
+            }
+            max_states = (uint32_t)v;
+            break;
+        case 'D': dump = optarg; break;
+        case 'h': usage_build(stdout); return 0;
+        default: usage_build(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "%s build: expected exactly one template\n", cli_prog);
+        usage_build(stderr);
+        return EXIT_USAGE;
+    }
+    if (dump && strcmp(dump, "ast")) {
+        fprintf(stderr, "%s build: --dump takes 'ast'\n", cli_prog);
+        return EXIT_USAGE;
+    }
+    arena a;
+    arena_init(&a);
+    diag d;
+    diag_init(&d);
+    tpl *t = NULL;
+    ir *r = NULL;
+    int rc = 0;
+    if (tpl_load(&a, argv[optind], cli_stdlib(stdlib), &t, &d)) {
+        cli_diag(&d);
+        rc = cli_exit(&d);
+        goto done;
+    }
+    if (dump) {
+        for (size_t i = 0; i < t->nrules; i++) {
+            printf("%s: %s\n", t->rules[i].id, ast_dump(&a, t->rules[i].match.ast));
+            for (size_t u = 0; u < t->rules[i].nunless; u++)
+                printf("%s: unless %s\n", t->rules[i].id, ast_dump(&a, t->rules[i].unless[u].ast));
+        }
+        goto done;
+    }
+    if (cc_compile(&a, t, max_states, &r, &d)) {
+        cli_diag(&d);
+        rc = cli_exit(&d);
+        goto done;
+    }
+    unsigned char *bytes;
+    size_t len;
+    if (emit_bundle(r, &eo, &bytes, &len, &d)) {
+        cli_diag(&d);
+        rc = cli_exit(&d);
+        goto done;
+    }
+    char *defout = NULL;
+    if (!out) {
+        defout = arena_printf(&a, "%s.cpb", t->name);
+        out = defout;
+    }
+    if (emit_write_file(out, bytes, len, &d)) {
+        free(bytes);
+        cli_diag(&d);
+        rc = EXIT_CANTCREAT;
+        goto done;
+    }
+    free(bytes);
+    fprintf(stderr, "%s: %s %s: %u rules -> %u states x %u classes, %zu bytes (%.0f B/rule) in %.1f ms -> %s\n",
+            cli_prog, t->name, t->version, r->nrules, r->nstates, r->nclasses, len,
+            r->nrules ? (double)len / r->nrules : 0.0, r->compile_ms, out);
+    if (seckey) {
+        char *comment = arena_printf(&a, "cmdai-policy bundle %s %s serial %llu", t->name, t->version,
+                                     (unsigned long long)eo.serial);
+        if (sign_file(seckey, out, NULL, comment, &d)) {
+            cli_diag(&d);
+            rc = d.code == CMDAI_E_IO ? EXIT_NOINPUT : cli_exit(&d);
+            goto done;
+        }
+        fprintf(stderr, "%s: signed %s.minisig\n", cli_prog, out);
+    }
+done:
+    ir_free(r);
+    arena_release(&a);
+    return rc;
+}
+
+static void usage_lint(FILE *f)
+{
+    fprintf(f,
+            "usage: cmdai-policyc lint [--stdlib DIR] [--max-states N] TEMPLATE...\n"
+            "\n"
+            "Load, resolve and compile each template without writing anything; report the\n"
+            "first error of each as file:line:column with a hint.  Exit 0 when all are clean,\n"
+            "65 otherwise.\n");
+}
+
+int cmd_lint(int argc, char **argv)
+{
+    static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'},
+                                       {"max-states", required_argument, 0, 'M'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    const char *stdlib = NULL;
+    uint32_t max_states = CC_DEFAULT_MAX_STATES;
+    uint64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'L': stdlib = optarg; break;
+        case 'M':
+            if (parse_u64(optarg, &v) || !v || v > UINT32_MAX)
+                return EXIT_USAGE;
+            max_states = (uint32_t)v;
+            break;
+        case 'h': usage_lint(stdout); return 0;
+        default: usage_lint(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage_lint(stderr);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        arena a;
+        arena_init(&a);
+        diag d;
+        diag_init(&d);
+        tpl *t;
+        ir *r = NULL;
+        if (cli_compile(&a, argv[i], cli_stdlib(stdlib), max_states, &t, &r, &d)) {
+            cli_diag(&d);
+            if (!rc)
+                rc = cli_exit(&d);
+        } else {
+            printf("%s: ok (%u rules, %u states)\n", argv[i], r->nrules, r->nstates);
+        }
+        ir_free(r);
+        arena_release(&a);
+    }
+    return rc;
+}
+
+static void usage_test(FILE *f)
+{
+    fprintf(f,
+            "usage: cmdai-policyc test [--stdlib DIR] [-v] TEMPLATE...\n"
+            "\n"
+            "Compile each template and check every command under its tests: (allow, warn,\n"
+            "confirm, deny) gets exactly that decision.  A template without tests fails.\n"
+            "Exit 0 when all pass, 1 when any fails, 65 when a template does not compile.\n");
+}
+
+int cmd_test(int argc, char **argv)
+{
+    static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'},
+                                       {"verbose", no_argument, 0, 'v'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    const char *stdlib = NULL;
+    int verbose = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
+        switch (c) {
+        case 'L': stdlib = optarg; break;
+        case 'v': verbose = 1; break;
+        case 'h': usage_test(stdout); return 0;
+        default: usage_test(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage_test(stderr);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    unsigned passed = 0, failed = 0;
+    for (int i = optind; i < argc; i++) {
+        arena a;
+        arena_init(&a);
+        diag d;
+        diag_init(&d);
+        tpl *t;
+        ir *r = NULL;
+        unsigned char *bytes = NULL;
+        size_t len;
+        emit_opts eo = {.serial = 1, .scope = "test"};
+        if (cli_compile(&a, argv[i], cli_stdlib(stdlib), CC_DEFAULT_MAX_STATES, &t, &r, &d) ||
+            emit_bundle(r, &eo, &bytes, &len, &d)) {
+            cli_diag(&d);
+            rc = rc ? rc : cli_exit(&d);
+            ir_free(r);
+            arena_release(&a);
+            continue;
+        }
+        cli_bundle cb;
+        cmdai_error err;
+        if (cli_bundle_view(&cb, bytes, len, &err) != CMDAI_OK) {
+            fprintf(stderr, "%s: internal error: emitted bundle does not validate: %s\n", cli_prog, err.text);
+            free(bytes);
+            ir_free(r);
+            arena_release(&a);
+            return EXIT_SOFTWARE;
+        }
+        free(bytes);
+        if (t->ntests == 0) {
+            fprintf(stderr, "%s: error: template has no tests\n", argv[i]);
+            fprintf(stderr, "  hint: add tests: {deny: [...], allow: [...]} with commands it must decide\n");
+            failed++;
+        }
+        for (size_t k = 0; k < t->ntests; k++) {
+            const tpl_test *tt = &t->tests[k];
+            cmdai_verdict vd;
+            cmdai_eval(&cb.b, tt->command, strlen(tt->command), &vd);
+            if ((int)vd.action == tt->expect) {
+                passed++;
+                if (verbose)
+                    printf("PASS %s:%d:%d: %s -> %s\n", tt->pos.file, tt->pos.line, tt->pos.column, tt->command,
+                           cmdai_action_name(vd.action));
+            } else {
+                failed++;
+                printf("FAIL %s:%d:%d: expected %s, got %s: %s", tt->pos.file, tt->pos.line, tt->pos.column,
+                       cmdai_action_name((cmdai_action)tt->expect), cmdai_action_name(vd.action), tt->command);
+                unsigned n = vd.nrules < CMDAI_VERDICT_RULES ? vd.nrules : CMDAI_VERDICT_RULES;
+                for (unsigned q = 0; q < n; q++)
+                    printf("%s%s", q ? ", " : "  [rules: ", cb.b.str + cb.b.rules[vd.rules[q]].id);
+                printf("%s\n", n ? "]" : "");
+            }
+        }
+        cli_bundle_free(&cb);
+        ir_free(r);
+        arena_release(&a);
+    }
+    printf("%u passed, %u failed\n", passed, failed);
+    if (rc)
+        return rc;
+    return failed ? EXIT_TESTFAIL : 0;
+}

@@ -1,0 +1,377 @@
+/* dfa.c — byte equivalence classes and subset construction.
+ * Classes: the partition of 0..255 refined by every distinct byte set of the
+ * NFA, so the DFA has one column per class instead of per byte.  Subsets keep
+ * only "important" NFA states (byte transitions, accepts), are sorted, and are
+ * hash-consed.  Identical target buckets within one state are memoized, which
+ * matters for the wide [token]* loops every pattern has. */
+#include "dfa.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void dfa_oom(void)
+{
+    fputs("cmdai: out of memory\n", stderr);
+    abort();
+}
+
+static void *xrealloc(void *p, size_t n, size_t elem)
+{
+    if (elem && n > SIZE_MAX / elem)
+        dfa_oom();
+    p = realloc(p, n ? n * elem : 1);
+    if (!p)
+        dfa_oom();
+    return p;
+}
+
+typedef struct u32vec {
+    uint32_t *v;
+    size_t n, cap;
+} u32vec;
+
+static void vpush(u32vec *a, uint32_t x)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->v = xrealloc(a->v, a->cap, sizeof *a->v);
+    }
+    a->v[a->n++] = x;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t hash_u32s(const uint32_t *v, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ n;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ v[i]) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+typedef struct builder {
+    const nfa *m;
+    uint32_t marker;
+    /* classes */
+    uint32_t nclasses;
+    uint8_t cls[256];
+    uint32_t *set_cls_off, *set_cls_len; /* classes of each interned set */
+    u32vec set_cls;
+    /* subsets */
+    u32vec pool;                 /* concatenated subsets */
+    u32vec sub_off, sub_len;
+    uint64_t *htab_hash;
+    uint32_t *htab;              /* state + 1, 0 = empty */
+    size_t hcap;
+    /* closure scratch */
+    uint32_t *mark, stamp;
+    u32vec stack, tmp;
+    /* output */
+    u32vec trans;
+    u32vec acc_off, acc_len, acc_pool;
+    uint8_t *marked;
+    size_t marked_cap;
+} builder;
+
+static void make_classes(builder *b)
+{
+    const nfa *m = b->m;
+    uint32_t cid[256] = {0}, n = 1;
+    for (uint32_t s = 0; s < m->nsets; s++) {
+        int32_t map[256][2];
+        memset(map, -1, sizeof map);
+        uint32_t nn = 0;
+        uint32_t ncid[256];
+        for (int c = 0; c < 256; c++) {
+            int bit = bset_has(&m->sets[s], (unsigned)c);
+            if (map[cid[c]][bit] < 0)
+                map[cid[c]][bit] = (int32_t)nn++;
+            ncid[c] = (uint32_t)map[cid[c]][bit];
+        }
+        memcpy(cid, ncid, sizeof cid);
+        n = nn;
+    }
+    /* Canonical numbering: by smallest byte, so equal NFAs give equal tables. */
+    int32_t ren[256];
+    memset(ren, -1, sizeof ren);
+    uint32_t k = 0;
+    for (int c = 0; c < 256; c++) {
+        if (ren[cid[c]] < 0)
+            ren[cid[c]] = (int32_t)k++;
+        b->cls[c] = (uint8_t)ren[cid[c]];
+    }
+    (void)n;
+    b->nclasses = k;
+    b->set_cls_off = xrealloc(NULL, m->nsets + 1, sizeof(uint32_t));
+    b->set_cls_len = xrealloc(NULL, m->nsets + 1, sizeof(uint32_t));
+    for (uint32_t s = 0; s < m->nsets; s++) {
+        b->set_cls_off[s] = (uint32_t)b->set_cls.n;
+        uint8_t seen[256] = {0};
+        for (int c = 0; c < 256; c++)
+            if (bset_has(&m->sets[s], (unsigned)c) && !seen[b->cls[c]]) {
+                seen[b->cls[c]] = 1;
+                vpush(&b->set_cls, b->cls[c]);
+            }
+        b->set_cls_len[s] = (uint32_t)b->set_cls.n - b->set_cls_off[s];
+    }
+}
+
+static int important(const nfa_state *s)
+{
+    return s->set != NFA_NONE || s->accept >= 0;
+}
+
+/* Epsilon closure of seeds -> sorted important states in b->tmp. */
+static void closure(builder *b, const uint32_t *seeds, size_t n)
+{
+    const nfa *m = b->m;
+    if (++b->stamp == 0) {
+        memset(b->mark, 0, m->n * sizeof *b->mark);
+        b->stamp = 1;
+    }
+    b->tmp.n = 0;
+    b->stack.n = 0;
+    for (size_t i = 0; i < n; i++)
+        if (b->mark[seeds[i]] != b->stamp) {
+            b->mark[seeds[i]] = b->stamp;
+            vpush(&b->stack, seeds[i]);
+        }
+    while (b->stack.n) {
+        uint32_t s = b->stack.v[--b->stack.n];
+        const nfa_state *st = &m->st[s];
+        if (important(st))
+            vpush(&b->tmp, s);
+        if (st->e1 != NFA_NONE && b->mark[st->e1] != b->stamp) {
+            b->mark[st->e1] = b->stamp;
+            vpush(&b->stack, st->e1);
+        }
+        if (st->e2 != NFA_NONE && b->mark[st->e2] != b->stamp) {
+            b->mark[st->e2] = b->stamp;
+            vpush(&b->stack, st->e2);
+        }
+    }
+    qsort(b->tmp.v, b->tmp.n, sizeof *b->tmp.v, cmp_u32);
+}
+
+static void hgrow(builder *b)
+{
+    size_t ncap = b->hcap ? b->hcap * 2 : 4096;
+    uint32_t *nt = calloc(ncap, sizeof *nt);
+    uint64_t *nh = calloc(ncap, sizeof *nh);
+    if (!nt || !nh)
+        dfa_oom();
+    for (size_t i = 0; i < b->hcap; i++)
+        if (b->htab[i]) {
+            size_t j = b->htab_hash[i] & (ncap - 1);
+            while (nt[j])
+                j = (j + 1) & (ncap - 1);
+            nt[j] = b->htab[i];
+            nh[j] = b->htab_hash[i];
+        }
+    free(b->htab);
+    free(b->htab_hash);
+    b->htab = nt;
+    b->htab_hash = nh;
+    b->hcap = ncap;
+}
+
+/* Find or add the state for subset b->tmp; *isnew set when added. */
+static uint32_t intern(builder *b, int *isnew)
+{
+    uint32_t nst = (uint32_t)b->sub_off.n;
+    if ((nst + 1) * 2 >= b->hcap)
+        hgrow(b);
+    uint64_t h = hash_u32s(b->tmp.v, b->tmp.n);
+    size_t j = h & (b->hcap - 1);
+    while (b->htab[j]) {
+        uint32_t s = b->htab[j] - 1;
+        if (b->htab_hash[j] == h && b->sub_len.v[s] == b->tmp.n &&
+            !memcmp(b->pool.v + b->sub_off.v[s], b->tmp.v, b->tmp.n * sizeof(uint32_t))) {
+            *isnew = 0;
+            return s;
+        }
+        j = (j + 1) & (b->hcap - 1);
+    }
+    b->htab[j] = nst + 1;
+    b->htab_hash[j] = h;
+    vpush(&b->sub_off, (uint32_t)b->pool.n);
+    vpush(&b->sub_len, (uint32_t)b->tmp.n);
+    for (size_t i = 0; i < b->tmp.n; i++)
+        vpush(&b->pool, b->tmp.v[i]);
+    /* accepting atoms and the marker */
+    if (nst >= b->marked_cap) {
+        b->marked_cap = b->marked_cap ? b->marked_cap * 2 : 1024;
+        b->marked = xrealloc(b->marked, b->marked_cap, 1);
+    }
+    b->marked[nst] = 0;
+    vpush(&b->acc_off, (uint32_t)b->acc_pool.n);
+    uint32_t na = 0;
+    for (size_t i = 0; i < b->tmp.n; i++) {
+        const nfa_state *st = &b->m->st[b->tmp.v[i]];
+        if (b->tmp.v[i] == b->marker)
+            b->marked[nst] = 1;
+        if (st->accept >= 0) {
+            vpush(&b->acc_pool, (uint32_t)st->accept);
+            na++;
+        }
+    }
+    qsort(b->acc_pool.v + b->acc_off.v[nst], na, sizeof(uint32_t), cmp_u32);
+    vpush(&b->acc_len, na);
+    *isnew = 1;
+    return nst;
+}
+
+static void blame_fill(builder *b, dfa_blame *bl)
+{
+    memset(bl, 0, sizeof *bl);
+    uint32_t maxo = 0;
+    for (uint32_t i = 0; i < b->m->n; i++)
+        if (b->m->st[i].owner != UINT32_MAX && b->m->st[i].owner > maxo)
+            maxo = b->m->st[i].owner;
+    uint32_t *cnt = calloc((size_t)maxo + 1, sizeof *cnt);
+    if (!cnt)
+        dfa_oom();
+    for (size_t i = 0; i < b->pool.n; i++) {
+        uint32_t o = b->m->st[b->pool.v[i]].owner;
+        if (o != UINT32_MAX)
+            cnt[o]++;
+    }
+    for (int k = 0; k < 3; k++) {
+        uint32_t best = UINT32_MAX, bc = 0;
+        for (uint32_t o = 0; o <= maxo; o++)
+            if (cnt[o] > bc) {
+                bc = cnt[o];
+                best = o;
+            }
+        if (best == UINT32_MAX)
+            break;
+        bl->owner[bl->n] = best;
+        bl->count[bl->n] = bc;
+        bl->n++;
+        cnt[best] = 0;
+    }
+    free(cnt);
+}
+
+int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states, dfa *out, dfa_blame *blame)
+{
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.m = m;
+    b.marker = marker;
+    make_classes(&b);
+    b.mark = calloc(m->n ? m->n : 1, sizeof *b.mark);
+    if (!b.mark)
+        dfa_oom();
+    uint32_t K = b.nclasses;
+    u32vec *bucket = calloc(K, sizeof *bucket);
+    uint64_t *bhash = calloc(K, sizeof *bhash);
+    uint32_t *btarget = calloc(K, sizeof *btarget);
+    if (!bucket || !bhash || !btarget)
+        dfa_oom();
+    enum { MEMO = 512 }; /* > 2 * 256 classes */
+    uint32_t memo_stamp[MEMO] = {0}, memo_cls[MEMO];
+    int isnew;
+    b.tmp.n = 0;
+    intern(&b, &isnew); /* state 0: dead */
+    closure(&b, &start, 1);
+    uint32_t s0 = intern(&b, &isnew);
+    int rc = 0;
+    for (uint32_t d = 0; d < b.sub_off.n; d++) {
+        for (uint32_t c = 0; c < K; c++)
+            bucket[c].n = 0;
+        uint32_t off = b.sub_off.v[d], len = b.sub_len.v[d];
+        for (uint32_t i = 0; i < len; i++) {
+            const nfa_state *st = &m->st[b.pool.v[off + i]];
+            if (st->set == NFA_NONE)
+                continue;
+            const uint32_t *cl = b.set_cls.v + b.set_cls_off[st->set];
+            for (uint32_t k = 0; k < b.set_cls_len[st->set]; k++)
+                vpush(&bucket[cl[k]], st->to);
+        }
+        for (uint32_t c = 0; c < K; c++) {
+            uint32_t t = 0;
+            if (bucket[c].n) {
+                bhash[c] = hash_u32s(bucket[c].v, bucket[c].n);
+                t = UINT32_MAX;
+                /* Memo of identical buckets of this state (stamped table). */
+                size_t j = bhash[c] & (MEMO - 1);
+                for (; memo_stamp[j] == d + 1; j = (j + 1) & (MEMO - 1)) {
+                    uint32_t e = memo_cls[j];
+                    if (bucket[e].n == bucket[c].n && bhash[e] == bhash[c] &&
+                        !memcmp(bucket[e].v, bucket[c].v, bucket[c].n * sizeof(uint32_t))) {
+                        t = btarget[e];
+                        break;
+                    }
+                }
+                if (t == UINT32_MAX) {
+                    memo_stamp[j] = d + 1;
+                    memo_cls[j] = c;
+                }
+                if (t == UINT32_MAX) {
+                    closure(&b, bucket[c].v, bucket[c].n);
+                    t = intern(&b, &isnew);
+                    if (isnew && max_states && b.sub_off.n > max_states) {
+                        if (blame)
+                            blame_fill(&b, blame);
+                        rc = -1;
+                        goto done;
+                    }
+                }
+            }
+            btarget[c] = t;
+            vpush(&b.trans, t);
+        }
+    }
+done:
+    for (uint32_t c = 0; c < K; c++)
+        free(bucket[c].v);
+    free(bucket);
+    free(bhash);
+    free(btarget);
+    free(b.mark);
+    free(b.stack.v);
+    free(b.tmp.v);
+    free(b.pool.v);
+    free(b.sub_off.v);
+    free(b.sub_len.v);
+    free(b.htab);
+    free(b.htab_hash);
+    free(b.set_cls.v);
+    free(b.set_cls_off);
+    free(b.set_cls_len);
+    if (rc) {
+        free(b.trans.v);
+        free(b.acc_off.v);
+        free(b.acc_len.v);
+        free(b.acc_pool.v);
+        free(b.marked);
+        return rc;
+    }
+    memset(out, 0, sizeof *out);
+    out->nstates = (uint32_t)b.sub_off.n;
+    out->nclasses = K;
+    out->start = s0;
+    memcpy(out->cls, b.cls, 256);
+    out->trans = b.trans.v;
+    out->acc_off = b.acc_off.v;
+    out->acc_len = b.acc_len.v;
+    out->acc_pool = b.acc_pool.v;
+    out->marked = b.marked;
+    return 0;
+}
+
+void dfa_release(dfa *d)
+{
+    free(d->trans);
+    free(d->acc_off);
+    free(d->acc_len);
+    free(d->acc_pool);
+    free(d->marked);
+    memset(d, 0, sizeof *d);
+}

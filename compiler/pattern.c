@@ -1,0 +1,515 @@
+/* pattern.c — one simple-command pattern -> NFA fragment over the canonical
+ * stage form  CMD prog (FLAG f)* (ARG a)* (REDIR op RTGT t)* END.
+ * Flags are unordered: k required flag groups become the union over the k!
+ * orders of  F* g1 F* g2 ... F*  (k is bounded by PAT_MAX_GROUPS), which is
+ * linear per order because the normalizer sorts flags; redirections likewise.
+ * Positionals are ordered, prefix-anchored, with an implicit trailing "...". */
+#include "pattern.h"
+
+#include <string.h>
+
+#include "canon.h"
+#include "opts.h"
+
+#define PAT_MAX_GROUPS 5   /* 5! = 120 orders; more is a design smell, not a need */
+#define PAT_MAX_WORDS 256
+
+typedef struct flag_alt {
+    const ast_word *w;    /* for glob flags and positions */
+    const char *name;     /* literal flag name, e.g. "-r" or "--force" */
+    size_t nlen;
+    const ast_word *value; /* value pattern word, or NULL */
+    const char *vlit;     /* literal value text (from "-o=x"), or NULL */
+    size_t vlen;
+    int glob;             /* whole flag token is a glob */
+} flag_alt;
+
+typedef struct flag_group {
+    flag_alt alts[16];
+    int nalts;
+} flag_group;
+
+static int is_glob_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\') {
+            i++;
+            continue;
+        }
+        if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+            return 1;
+    }
+    return 0;
+}
+
+size_t pat_path_norm(char *s, size_t len)
+{
+    int abs = len > 0 && s[0] == '/';
+    if (!abs && !(len > 0 && (s[0] == '~' || s[0] == '.')) && !(len >= 5 && !memcmp(s, "$HOME", 5)))
+        return len;
+    char out[4096];
+    size_t seg[512]; /* start offsets in out of kept segments */
+    int nseg = 0;
+    size_t o = 0, i = 0;
+    if (len >= sizeof out)
+        return len;
+    while (i < len) {
+        while (i < len && s[i] == '/')
+            i++;
+        size_t b = i;
+        while (i < len && s[i] != '/')
+            i++;
+        size_t n = i - b;
+        if (n == 0 || (n == 1 && s[b] == '.'))
+            continue;
+        if (abs && n == 2 && s[b] == '.' && s[b + 1] == '.') {
+            if (nseg > 0)
+                o = seg[--nseg];
+            continue;
+        }
+        if (nseg == 512)
+            return len;
+        seg[nseg++] = o;
+        if (abs || o > 0)
+            out[o++] = '/';
+        memcpy(out + o, s + b, n);
+        o += n;
+    }
+    if (o == 0)
+        out[o++] = abs ? '/' : '.';
+    memcpy(s, out, o);
+    return o;
+}
+
+static int list_item_frag(pat_ctx *c, const tpl_list *l, size_t k, int path, const ast_word *w, nfa_frag *out)
+{
+    const char *it = l->items[k];
+    size_t n = strlen(it);
+    if (n >= 4 && it[0] == 'r' && it[1] == 'e' && (it[2] == '"' || it[2] == '\'') && it[n - 1] == it[2]) {
+        rx *r = rx_parse(c->a, it + 3, n - 4, l->item_pos ? l->item_pos[k].file : c->file,
+                         l->item_pos ? l->item_pos[k].line : w->line, l->item_pos ? l->item_pos[k].column + 3 : w->column,
+                         c->d);
+        if (!r)
+            return -1;
+        *out = nfa_regex(c->m, r);
+        return 0;
+    }
+    if (is_glob_text(it, n)) {
+        *out = nfa_glob(c->m, it, n);
+        return 0;
+    }
+    char *buf = arena_strndup(c->a, it, n);
+    if (path)
+        n = pat_path_norm(buf, n);
+    *out = nfa_literal(c->m, buf, n);
+    return 0;
+}
+
+int pat_token(pat_ctx *c, const ast_word *w, int path, nfa_frag *out)
+{
+    switch (w->kind) {
+    case AST_W_LIT: {
+        if (!path || w->quoted) {
+            *out = nfa_literal(c->m, w->text, w->len);
+            return 0;
+        }
+        char *buf = arena_strndup(c->a, w->text, w->len);
+        size_t n = pat_path_norm(buf, w->len);
+        *out = nfa_literal(c->m, buf, n);
+        return 0;
+    }
+    case AST_W_GLOB:
+        *out = nfa_glob(c->m, w->text, w->len);
+        return 0;
+    case AST_W_REGEX:
+        if (!w->regex)
+            return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "regex was not parsed");
+        *out = nfa_regex(c->m, w->regex);
+        return 0;
+    case AST_W_ALT: {
+        nfa_frag f = {NFA_NONE, NFA_NONE};
+        for (size_t i = 0; i < w->nalts; i++) {
+            nfa_frag g;
+            if (pat_token(c, w->alts[i], path, &g))
+                return -1;
+            f = i ? nfa_alt(c->m, f, g) : g;
+        }
+        if (!w->nalts)
+            return diag_set(c->d, CMDAI_E_SYNTAX, c->file, w->line, w->column, "empty alternative");
+        *out = f;
+        return 0;
+    }
+    case AST_W_LIST: {
+        const tpl_list *l = c->t ? tpl_find_list(c->t, w->text) : NULL;
+        if (!l) {
+            diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "unknown list @%s", w->text);
+            diag_hint(c->d, "define it under template.lists");
+            return -1;
+        }
+        if (!l->nitems)
+            return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "list @%s is empty", w->text);
+        nfa_frag f = {NFA_NONE, NFA_NONE};
+        for (size_t i = 0; i < l->nitems; i++) {
+            nfa_frag g;
+            if (list_item_frag(c, l, i, path, w, &g))
+                return -1;
+            f = i ? nfa_alt(c->m, f, g) : g;
+        }
+        *out = f;
+        return 0;
+    }
+    case AST_W_ANY:
+    case AST_W_EOL:
+        break;
+    }
+    return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "'...' and '$' stand only for arguments");
+}
+
+/* ---- flags ------------------------------------------------------------ */
+
+static int word_is_flag(const ast_word *w)
+{
+    if ((w->kind != AST_W_LIT && w->kind != AST_W_GLOB) || w->quoted || w->len < 2 || w->text[0] != '-')
+        return 0;
+    return !(w->len == 2 && w->text[1] == '-');
+}
+
+static int word_is_flag_alt(const ast_word *w)
+{
+    if (w->kind != AST_W_ALT || !w->nalts)
+        return 0;
+    for (size_t i = 0; i < w->nalts; i++)
+        if (!word_is_flag(w->alts[i]))
+            return 0;
+    return 1;
+}
+
+static int word_can_be_value(const ast_word *w)
+{
+    if (w->kind == AST_W_ANY || w->kind == AST_W_EOL)
+        return 0;
+    if (word_is_flag(w) || word_is_flag_alt(w))
+        return 0;
+    return 1;
+}
+
+/* Split one flag word into alternatives of one group (single flag) or into
+ * several groups (a short cluster "-rf").  Returns the number of groups
+ * appended, or -1. */
+static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag_group *gs, int *ng, int in_alt,
+                     flag_group *cur)
+{
+    const char *t = w->text;
+    size_t n = w->len;
+    if (w->kind == AST_W_GLOB) {
+        flag_alt fa = {.w = w, .glob = 1};
+        if (in_alt) {
+            if (cur->nalts >= 16)
+                return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "too many alternatives");
+            cur->alts[cur->nalts++] = fa;
+            return 0;
+        }
+        if (*ng >= PAT_MAX_GROUPS)
+            goto too_many;
+        gs[*ng].nalts = 1;
+        gs[*ng].alts[0] = fa;
+        (*ng)++;
+        return 1;
+    }
+    const char *eq = memchr(t, '=', n);
+    int single = t[1] == '-' || (po && (po->flags & RT_OPT_LONG_SINGLE_DASH)) || n == 2 || (eq && eq - t == 2);
+    if (single) {
+        flag_alt fa = {.w = w, .name = t, .nlen = eq ? (size_t)(eq - t) : n};
+        if (eq) {
+            fa.vlit = eq + 1;
+            fa.vlen = n - (size_t)(eq - t) - 1;
+        }
+        if (in_alt) {
+            if (cur->nalts >= 16)
+                return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "too many alternatives");
+            cur->alts[cur->nalts++] = fa;
+            return 0;
+        }
+        if (*ng >= PAT_MAX_GROUPS)
+            goto too_many;
+        gs[*ng].nalts = 1;
+        gs[*ng].alts[0] = fa;
+        (*ng)++;
+        return 1;
+    }
+    if (in_alt) {
+        diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column,
+                 "flag cluster '%s' cannot be one alternative", t);
+        diag_hint(c->d, "write each flag on its own, e.g. {-r,-R} {-f,--force}");
+        return -1;
+    }
+    /* Short cluster: -rf -> {-r} {-f}; a value-taking option ends the cluster. */
+    int added = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (t[i] == '=')
+            break;
+        if (*ng >= PAT_MAX_GROUPS)
+            goto too_many;
+        char *nm = arena_alloc(c->a, 3);
+        nm[0] = '-';
+        nm[1] = t[i];
+        flag_alt fa = {.w = w, .name = nm, .nlen = 2};
+        if (rt_opts_takes_value(po, nm, 2) && i + 1 < n) {
+            size_t vb = i + 1 + (t[i + 1] == '=');
+            fa.vlit = t + vb;
+            fa.vlen = n - vb;
+            gs[*ng].nalts = 1;
+            gs[*ng].alts[0] = fa;
+            (*ng)++;
+            added++;
+            break;
+        }
+        if (i + 1 < n && t[i + 1] == '=') {
+            fa.vlit = t + i + 2;
+            fa.vlen = n - i - 2;
+        }
+        gs[*ng].nalts = 1;
+        gs[*ng].alts[0] = fa;
+        (*ng)++;
+        added++;
+    }
+    return added;
+too_many:
+    diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "more than %d flag groups in one pattern",
+             PAT_MAX_GROUPS);
+    diag_hint(c->d, "split the rule, or use 'and' between two patterns");
+    return -1;
+}
+
+static int flag_alt_frag(pat_ctx *c, const flag_alt *fa, nfa_frag *out)
+{
+    nfa *m = c->m;
+    nfa_frag f = nfa_byte(m, RT_C_FLAG);
+    if (fa->glob) {
+        *out = nfa_cat(m, f, nfa_glob(m, fa->w->text, fa->w->len));
+        return 0;
+    }
+    f = nfa_cat(m, f, nfa_literal(m, fa->name, fa->nlen));
+    if (fa->vlit) {
+        f = nfa_cat(m, f, nfa_byte(m, '='));
+        if (is_glob_text(fa->vlit, fa->vlen))
+            f = nfa_cat(m, f, nfa_glob(m, fa->vlit, fa->vlen));
+        else
+            f = nfa_cat(m, f, nfa_literal(m, fa->vlit, fa->vlen));
+    } else if (fa->value) {
+        nfa_frag v;
+        if (pat_token(c, fa->value, 1, &v))
+            return -1;
+        f = nfa_cat(m, nfa_cat(m, f, nfa_byte(m, '=')), v);
+    } else {
+        nfa_frag v = nfa_cat(m, nfa_byte(m, '='), nfa_any_token_bytes(m));
+        f = nfa_cat(m, f, nfa_opt(m, v));
+    }
+    *out = f;
+    return 0;
+}
+
+static int group_frag(pat_ctx *c, const flag_group *g, nfa_frag *out)
+{
+    nfa_frag f = {NFA_NONE, NFA_NONE};
+    for (int i = 0; i < g->nalts; i++) {
+        nfa_frag a;
+        if (flag_alt_frag(c, &g->alts[i], &a))
+            return -1;
+        f = i ? nfa_alt(c->m, f, a) : a;
+    }
+    *out = f;
+    return 0;
+}
+
+/* F* : any run of flag tokens. */
+static nfa_frag any_flags(nfa *m)
+{
+    return nfa_star(m, nfa_cat(m, nfa_byte(m, RT_C_FLAG), nfa_any_token_bytes(m)));
+}
+
+static nfa_frag any_redirs(nfa *m)
+{
+    nfa_frag r = nfa_cat(m, nfa_byte(m, RT_C_REDIR), nfa_any_token_bytes(m));
+    r = nfa_cat(m, r, nfa_byte(m, RT_C_RTGT));
+    r = nfa_cat(m, r, nfa_any_token_bytes(m));
+    return nfa_star(m, r);
+}
+
+static nfa_frag any_args(nfa *m)
+{
+    return nfa_star(m, nfa_cat(m, nfa_byte(m, RT_C_ARG), nfa_any_token_bytes(m)));
+}
+
+static int redir_frag(pat_ctx *c, const ast_redir *r, nfa_frag *out)
+{
+    nfa *m = c->m;
+    nfa_frag f = nfa_cat(m, nfa_byte(m, RT_C_REDIR), nfa_literal(m, r->op, strlen(r->op)));
+    f = nfa_cat(m, f, nfa_byte(m, RT_C_RTGT));
+    nfa_frag t;
+    if (pat_token(c, r->target, 1, &t))
+        return -1;
+    *out = nfa_cat(m, f, t);
+    return 0;
+}
+
+/* Union over all orders of the k required items: ANY* x1 ANY* x2 ... ANY*. */
+typedef int (*item_fn)(pat_ctx *, const void *item, nfa_frag *);
+typedef nfa_frag (*any_fn)(nfa *);
+
+static int perm_next(int *p, int k)
+{
+    int i = k - 2;
+    while (i >= 0 && p[i] >= p[i + 1])
+        i--;
+    if (i < 0)
+        return 0;
+    int j = k - 1;
+    while (p[j] <= p[i])
+        j--;
+    int t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+    for (int a = i + 1, b = k - 1; a < b; a++, b--) {
+        t = p[a];
+        p[a] = p[b];
+        p[b] = t;
+    }
+    return 1;
+}
+
+static int unordered(pat_ctx *c, const void *items, size_t isize, int k, item_fn fn, any_fn any, nfa_frag *out)
+{
+    nfa *m = c->m;
+    if (k == 0) {
+        *out = any(m);
+        return 0;
+    }
+    int p[PAT_MAX_GROUPS];
+    for (int i = 0; i < k; i++)
+        p[i] = i;
+    nfa_frag u = {NFA_NONE, NFA_NONE};
+    int first = 1;
+    do {
+        nfa_frag f = any(m);
+        for (int i = 0; i < k; i++) {
+            nfa_frag x;
+            if (fn(c, (const char *)items + (size_t)p[i] * isize, &x))
+                return -1;
+            f = nfa_cat(m, nfa_cat(m, f, x), any(m));
+        }
+        u = first ? f : nfa_alt(m, u, f);
+        first = 0;
+    } while (perm_next(p, k));
+    *out = u;
+    return 0;
+}
+
+static int group_item(pat_ctx *c, const void *g, nfa_frag *out)
+{
+    return group_frag(c, g, out);
+}
+
+static int redir_item(pat_ctx *c, const void *r, nfa_frag *out)
+{
+    return redir_frag(c, *(const ast_redir *const *)r, out);
+}
+
+static const rt_prog_opts *prog_opts(const ast_word *w)
+{
+    if (w->kind == AST_W_LIT)
+        return rt_opts_find(w->text, w->len);
+    if (w->kind == AST_W_ALT && w->nalts && w->alts[0]->kind == AST_W_LIT)
+        return rt_opts_find(w->alts[0]->text, w->alts[0]->len);
+    return NULL;
+}
+
+int pat_stage(pat_ctx *c, const ast_node *cmd, nfa_frag *out)
+{
+    nfa *m = c->m;
+    if (cmd->kind != AST_CMD || cmd->nwords == 0)
+        return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, cmd->line, cmd->column, "expected a command pattern");
+    if (cmd->nwords > PAT_MAX_WORDS)
+        return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, cmd->line, cmd->column, "pattern has too many words");
+    const ast_word *prog = cmd->words[0];
+    if (prog->kind == AST_W_ANY || prog->kind == AST_W_EOL) {
+        diag_set(c->d, CMDAI_E_SEMANTIC, c->file, prog->line, prog->column, "a pattern must start with a program");
+        diag_hint(c->d, "use * to match any program");
+        return -1;
+    }
+    nfa_frag f;
+    if (pat_token(c, prog, 0, &f))
+        return -1;
+    const rt_prog_opts *po = prog_opts(prog);
+    int no_flags = po && (po->flags & RT_OPT_NO_FLAGS);
+
+    flag_group groups[PAT_MAX_GROUPS];
+    int ng = 0;
+    const ast_word *pos[PAT_MAX_WORDS];
+    size_t npos = 0;
+    int dashdash = 0;
+    for (size_t i = 1; i < cmd->nwords; i++) {
+        const ast_word *w = cmd->words[i];
+        if (!dashdash && !no_flags && w->kind == AST_W_LIT && !w->quoted && w->len == 2 && !memcmp(w->text, "--", 2)) {
+            dashdash = 1;
+            continue;
+        }
+        if (!dashdash && !no_flags && word_is_flag(w)) {
+            int before = ng;
+            if (flag_word(c, po, w, groups, &ng, 0, NULL) < 0)
+                return -1;
+            /* A value-taking option written without '=' takes the next word. */
+            if (ng > before) {
+                flag_alt *last = &groups[ng - 1].alts[0];
+                if (!last->glob && !last->vlit && rt_opts_takes_value(po, last->name, last->nlen) &&
+                    i + 1 < cmd->nwords && word_can_be_value(cmd->words[i + 1]))
+                    last->value = cmd->words[++i];
+            }
+            continue;
+        }
+        if (!dashdash && !no_flags && word_is_flag_alt(w)) {
+            if (ng >= PAT_MAX_GROUPS)
+                return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "more than %d flag groups",
+                                PAT_MAX_GROUPS);
+            flag_group *g = &groups[ng];
+            g->nalts = 0;
+            for (size_t k = 0; k < w->nalts; k++)
+                if (flag_word(c, po, w->alts[k], groups, &ng, 1, g) < 0)
+                    return -1;
+            ng++;
+            continue;
+        }
+        if (w->kind == AST_W_EOL && i + 1 != cmd->nwords)
+            return diag_set(c->d, CMDAI_E_SYNTAX, c->file, w->line, w->column, "'$' must be the last word");
+        pos[npos++] = w;
+    }
+
+    nfa_frag x;
+    if (unordered(c, groups, sizeof groups[0], ng, group_item, any_flags, &x))
+        return -1;
+    f = nfa_cat(m, f, x);
+    int eol = 0;
+    for (size_t i = 0; i < npos; i++) {
+        const ast_word *w = pos[i];
+        if (w->kind == AST_W_ANY) {
+            f = nfa_cat(m, f, any_args(m));
+        } else if (w->kind == AST_W_EOL) {
+            eol = 1;
+        } else {
+            nfa_frag t;
+            if (pat_token(c, w, 1, &t))
+                return -1;
+            f = nfa_cat(m, nfa_cat(m, f, nfa_byte(m, RT_C_ARG)), t);
+        }
+    }
+    if (!eol)
+        f = nfa_cat(m, f, any_args(m));
+    if (cmd->nredirs > PAT_MAX_GROUPS)
+        return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, cmd->line, cmd->column, "more than %d redirections",
+                        PAT_MAX_GROUPS);
+    if (unordered(c, cmd->redirs, sizeof cmd->redirs[0], (int)cmd->nredirs, redir_item, any_redirs, &x))
+        return -1;
+    f = nfa_cat(m, f, x);
+    *out = nfa_cat(m, f, nfa_byte(m, RT_C_END));
+    return 0;
+}

@@ -1,0 +1,32 @@
+/* pattern.h — rule patterns (AST_CMD nodes) -> NFA fragments laid out in the
+ * canonical command form (note [canonical form] in runtime/canon.h).  Words of
+ * a pattern are split into program, flags and positionals with the runtime's
+ * option tables, exactly as the normalizer splits a real command. */
+#ifndef CMDAI_PATTERN_H
+#define CMDAI_PATTERN_H
+
+#include "ast.h"
+#include "nfa.h"
+#include "tpl.h"
+
+typedef struct pat_ctx {
+    nfa *m;
+    const tpl *t;  /* for @lists */
+    arena *a;
+    diag *d;
+    const char *file;
+} pat_ctx;
+
+/* One simple-command pattern: from right after RT_C_CMD to right after RT_C_END. */
+int pat_stage(pat_ctx *c, const ast_node *cmd, nfa_frag *out);
+
+/* One token pattern (LIT, GLOB, REGEX, ALT, LIST) over token bytes. `path`:
+ * literals are lexically path-normalized like the normalizer does for args. */
+int pat_token(pat_ctx *c, const ast_word *w, int path, nfa_frag *out);
+
+/* Lexical path normalization shared with the normalizer's rules for args:
+ * collapse "//", drop "." segments, resolve ".." for absolute paths, strip a
+ * trailing '/'.  In place; returns the new length. */
+size_t pat_path_norm(char *s, size_t len);
+
+#endif

@@ -1,0 +1,60 @@
+/* bundle.h — the loaded bundle: views into one validated, immutable copy of
+ * the .cpb bytes.  Filled by rt_bundle_check(), read by eval.c and api.c. */
+#ifndef CMDAI_BUNDLE_H
+#define CMDAI_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bundle_fmt.h"
+#include "cmdai/policy.h"
+
+struct cmdai_bundle {
+    unsigned char *mem;  /* owned, 8-aligned copy of the file (NULL when borrowed) */
+    const unsigned char *data;
+    size_t len;
+    const cpb_header *h;
+    const cpb_meta *meta;
+    const char *str;
+    uint32_t nstr;
+    const cpb_rule *rules;
+    uint32_t nrules;
+    const uint32_t *comp;
+    uint32_t ncomp;
+    const uint8_t *cls;
+    const cpb_state *states;
+    uint32_t nstates;
+    const cpb_comb *comb;
+    uint32_t ncomb;
+    const cpb_record *recs;
+    uint32_t nrecs;
+    const uint32_t *recrules;
+    uint32_t nrecrules;
+    uint32_t start, nclasses;
+    char key_id[17];
+    char digest[129];
+};
+
+/* Validate every header field, section and table entry of data[0..len)
+ * (which must be 8-aligned and outlive b) and fill the views.  No signature
+ * check: the caller verified the bytes already, or is a fuzzer.
+ * CMDAI_OK, CMDAI_E_FORMAT (with the reason) or CMDAI_E_VERSION. */
+int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t len, cmdai_error *err);
+
+/* Fill err (may be NULL): code, source, text; returns code. */
+int rt_error(cmdai_error *err, int code, const char *source, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif
+
+/* One transition (note [comb tables]); shared by eval and explain. */
+static inline uint32_t rt_step(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
+{
+    uint32_t k = b->states[s].base + b->cls[byte];
+    return b->comb[k].check == s ? b->comb[k].next : b->states[s].def;
+}
+
+/* For `explain`: walk one canonical unit and call on_end with the decision
+ * record of every simple command (stage index from 0). */
+void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
+                     void (*on_end)(void *ctx, unsigned stage, const cpb_record *r), void *ctx);

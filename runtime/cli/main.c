@@ -1,0 +1,236 @@
+/* main.c — the `cmdai-policy` command: runtime verbs.  This file and its
+ * siblings in runtime/cli are the only runtime code that prints or exits.
+ *   cmdai-policy check [--bundle F] [--trust T] [--state DIR] [--json] -- CMD...
+ *   cmdai-policy check ... --batch      (stdin lines -> JSON lines)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdai/policy.h"
+#include "exitcodes.h"
+#include "verdict_json.h"
+
+static const char *prog = "cmdai-policy";
+
+static void usage_main(FILE *f)
+{
+    fprintf(f,
+            "usage: cmdai-policy <verb> [options]\n"
+            "\n"
+            "verbs:\n"
+            "  check     decide on a command line (or many, with --batch)\n"
+            "  version   print the version\n"
+            "\n"
+            "Run 'cmdai-policy <verb> --help' for the options of a verb.\n");
+}
+
+static void usage_check(FILE *f)
+{
+    fprintf(f,
+            "usage: cmdai-policy check [--bundle FILE] [--trust FILE|DIR] [--state DIR] [--json] -- COMMAND...\n"
+            "       cmdai-policy check [--bundle FILE] [--trust FILE|DIR] [--state DIR] --batch < commands.txt\n"
+            "\n"
+            "Decide allow / warn / confirm / deny for a shell command line with a signed\n"
+            "policy bundle.  The words after -- are joined with spaces into one command line.\n"
+            "\n"
+            "  --bundle FILE   bundle to use (default: $CMDAI_POLICY_BUNDLE, ~/.config/cmdai/policy.cpb,\n"
+            "                  /etc/cmdai/policy.cpb); its signature is FILE.minisig\n"
+            "  --trust PATH    trusted minisign public key, or a directory of *.pub\n"
+            "                  (default: $CMDAI_POLICY_TRUST, /etc/cmdai/trusted.d)\n"
+            "  --state DIR     anti-rollback state directory (default: $CMDAI_POLICY_STATE, then\n"
+            "                  /var/lib/cmdai as root or ~/.local/state/cmdai)\n"
+            "  --json          print the verdict as one JSON object\n"
+            "  --batch         read one command per line on stdin, print one JSON verdict per line\n"
+            "\n"
+            "exit status: 0 allow, 10 warn, 20 confirm, 30 deny (with --batch: 0 when every line was\n"
+            "decided); 64 usage, 65 bad input, 66 cannot open, 67 malformed bundle, 68 format too new,\n"
+            "77 bad signature, 78 unknown key or no trust, 79 expired, 80 rolled back.\n");
+}
+
+static const char *default_bundle(char *buf, size_t cap)
+{
+    const char *e = getenv("CMDAI_POLICY_BUNDLE");
+    if (e && *e)
+        return e;
+    const char *home = getenv("HOME");
+    if (home) {
+        snprintf(buf, cap, "%s/.config/cmdai/policy.cpb", home);
+        if (access(buf, R_OK) == 0)
+            return buf;
+    }
+    return "/etc/cmdai/policy.cpb";
+}
+
+static void print_text(const cmdai_bundle *b, const cmdai_verdict *v)
+{
+    printf("%s", cmdai_action_name(v->action));
+    if (v->risk)
+        printf(" (risk %s)", cmdai_risk_name(v->risk));
+    unsigned n = v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES;
+    for (unsigned i = 0; i < n; i++) {
+        cmdai_rule_info ri;
+        if (cmdai_rule_get(b, v->rules[i], &ri) == CMDAI_OK)
+            printf("%s%s", i ? ", " : ": ", ri.id);
+    }
+    if (v->message && *v->message)
+        printf(" — %s", v->message);
+    printf("\n");
+}
+
+static int check_batch(const cmdai_bundle *b)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    while ((n = getline(&line, &cap, stdin)) >= 0) {
+        size_t len = (size_t)n;
+        if (len && line[len - 1] == '\n')
+            len--;
+        if (len && line[len - 1] == '\r')
+            len--;
+        cmdai_verdict v;
+        int e = cmdai_eval(b, line, len, &v);
+        json_t *o = vj_verdict(b, &v, e);
+        json_object_set_new(o, "command", vj_string(line, len > 4096 ? 4096 : len));
+        char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(o);
+        if (!s || puts(s) == EOF) {
+            free(s);
+            rc = EXIT_CANTCREAT;
+            break;
+        }
+        free(s);
+    }
+    free(line);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: cannot write output: %s\n", prog, strerror(errno));
+        return EXIT_CANTCREAT;
+    }
+    return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option lo[] = {{"bundle", required_argument, 0, 'b'},
+                                       {"trust", required_argument, 0, 't'},
+                                       {"state", required_argument, 0, 's'},
+                                       {"json", no_argument, 0, 'j'},
+                                       {"batch", no_argument, 0, 'B'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    const char *bundle = NULL;
+    cmdai_open_opts oo = {0};
+    int json = 0, batch = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+b:t:s:jBh", lo, NULL)) != -1) {
+        switch (c) {
+        case 'b': bundle = optarg; break;
+        case 't': oo.trust = optarg; break;
+        case 's': oo.state_dir = optarg; break;
+        case 'j': json = 1; break;
+        case 'B': batch = 1; break;
+        case 'h': usage_check(stdout); return 0;
+        default: usage_check(stderr); return EXIT_USAGE;
+        }
+    }
+    if (!batch && optind >= argc) {
+        fprintf(stderr, "%s check: no command given (write it after --, or use --batch)\n", prog);
+        usage_check(stderr);
+        return EXIT_USAGE;
+    }
+    if (batch && optind < argc) {
+        fprintf(stderr, "%s check: --batch reads commands from stdin; do not also pass one\n", prog);
+        return EXIT_USAGE;
+    }
+    char buf[4096];
+    if (!bundle)
+        bundle = default_bundle(buf, sizeof buf);
+    cmdai_error err = {0};
+    cmdai_bundle *b = cmdai_open(bundle, &oo, &err);
+    if (!b) {
+        fprintf(stderr, "%s: %s: %s (%s)\n", prog, err.source, err.text, cmdai_code_name(err.code));
+        return exit_for_code(err.code);
+    }
+    int rc;
+    if (batch) {
+        rc = check_batch(b);
+    } else {
+        size_t len = 0;
+        for (int i = optind; i < argc; i++)
+            len += strlen(argv[i]) + 1;
+        char *cmd = malloc(len + 1);
+        if (!cmd) {
+            cmdai_close(b);
+            return EXIT_SOFTWARE;
+        }
+        size_t o = 0;
+        for (int i = optind; i < argc; i++) {
+            size_t l = strlen(argv[i]);
+            if (o)
+                cmd[o++] = ' ';
+            memcpy(cmd + o, argv[i], l);
+            o += l;
+        }
+        cmd[o] = '\0';
+        cmdai_verdict v;
+        int e = cmdai_eval(b, cmd, o, &v);
+        if (json) {
+            json_t *j = vj_verdict(b, &v, e);
+            cmdai_bundle_info bi;
+            cmdai_bundle_get_info(b, &bi);
+            json_t *bj = json_object();
+            json_object_set_new(bj, "name", json_string(bi.name));
+            json_object_set_new(bj, "version", json_string(bi.version));
+            json_object_set_new(bj, "serial", json_integer((json_int_t)bi.serial));
+            json_object_set_new(bj, "digest", json_string(bi.digest));
+            json_object_set_new(bj, "key_id", json_string(bi.key_id));
+            json_object_set_new(j, "bundle", bj);
+            char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+            json_decref(j);
+            puts(s ? s : "{}");
+            free(s);
+        } else {
+            if (e != CMDAI_OK)
+                fprintf(stderr, "%s: %s: refusing (fail closed)\n", prog, cmdai_code_name(e));
+            print_text(b, &v);
+        }
+        free(cmd);
+        /* A command that cannot be analysed is bad input (65); its verdict,
+         * printed above, is a fail-closed deny. */
+        rc = e != CMDAI_OK ? EXIT_DATAERR : (int)v.action * EXIT_VERDICT_STEP;
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, "%s: cannot write output: %s\n", prog, strerror(errno));
+            rc = EXIT_CANTCREAT;
+        }
+    }
+    cmdai_close(b);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stderr);
+        return EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    if (!strcmp(verb, "check"))
+        return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
+        printf("cmdai-policy %s\n", CMDAI_VERSION);
+        return 0;
+    }
+    if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
+        usage_main(stdout);
+        return 0;
+    }
+    fprintf(stderr, "%s: unknown verb '%s'\n", prog, verb);
+    usage_main(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,112 @@
+/* eval.c — the decision: normalize, then walk each unit through the one
+ * automaton and fold the record read after every END byte.  No allocation,
+ * no locks: the bundle is immutable after rt_bundle_check(). */
+#include <string.h>
+
+#include "bundle.h"
+#include "canon.h"
+#include "shell.h"
+
+static const char *fixed_message(unsigned reason)
+{
+    if (reason & CMDAI_REASON_ERROR)
+        return "the command could not be analysed; refused";
+    if (reason & CMDAI_REASON_DYNAMIC)
+        return "the program name is only known at run time";
+    if (reason & CMDAI_REASON_TOOLS)
+        return "the program is not in the tools allowlist";
+    return NULL;
+}
+
+/* Keep v->rules ordered most severe first (action, risk, index). */
+static void add_rule(const struct cmdai_bundle *b, cmdai_verdict *v, uint32_t r)
+{
+    unsigned n = v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES;
+    for (unsigned i = 0; i < n; i++)
+        if (v->rules[i] == r)
+            return;
+    v->nrules++;
+    const cpb_rule *x = &b->rules[r];
+    unsigned at = n;
+    while (at > 0) {
+        const cpb_rule *y = &b->rules[v->rules[at - 1]];
+        if (y->action > x->action || (y->action == x->action && (y->risk > x->risk ||
+                                                                   (y->risk == x->risk && v->rules[at - 1] < r))))
+            break;
+        at--;
+    }
+    if (at >= CMDAI_VERDICT_RULES)
+        return;
+    unsigned last = n < CMDAI_VERDICT_RULES ? n : CMDAI_VERDICT_RULES - 1;
+    memmove(&v->rules[at + 1], &v->rules[at], (last - at) * sizeof v->rules[0]);
+    v->rules[at] = r;
+}
+
+static void fold(const struct cmdai_bundle *b, cmdai_verdict *v, const cpb_record *r)
+{
+    if (r->action > v->action)
+        v->action = r->action;
+    if (r->risk > v->risk)
+        v->risk = r->risk;
+    v->reason |= r->reason;
+    for (uint32_t i = 0; i < r->n; i++)
+        add_rule(b, v, b->recrules[r->first + i]);
+}
+
+static void walk(const struct cmdai_bundle *b, const unsigned char *p, size_t n, cmdai_verdict *v)
+{
+    /* Every index was range-checked by rt_bundle_check(); the loop trusts them. */
+    uint32_t s = b->start;
+    for (size_t i = 0; i < n; i++) {
+        s = rt_step(b, s, p[i]);
+        if (p[i] == RT_C_END)
+            fold(b, v, &b->recs[b->states[s].acc]);
+    }
+}
+
+void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
+                     void (*on_end)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)
+{
+    uint32_t s = b->start;
+    unsigned stage = 0;
+    for (size_t i = 0; i < n; i++) {
+        s = rt_step(b, s, p[i]);
+        if (p[i] == RT_C_END)
+            on_end(ctx, stage++, &b->recs[b->states[s].acc]);
+    }
+}
+
+int cmdai_eval(const cmdai_bundle *b, const char *cmd, size_t len, cmdai_verdict *out)
+{
+    rt_norm n;
+    memset(out, 0, sizeof *out);
+    if (!b || (!cmd && len)) {
+        out->action = CMDAI_DENY;
+        out->reason = CMDAI_REASON_ERROR;
+        out->error = CMDAI_E_USAGE;
+        out->message = fixed_message(out->reason);
+        return CMDAI_E_USAGE;
+    }
+    int rc = rt_norm_run(&n, cmd ? cmd : "", len);
+    size_t from = 0;
+    for (uint32_t u = 0; u < n.nunits; u++) {
+        walk(b, n.buf + from, n.unit_end[u] - from, out);
+        from = n.unit_end[u];
+    }
+    if (rc != CMDAI_OK) {
+        out->action = CMDAI_DENY; /* fail closed */
+        out->reason |= CMDAI_REASON_ERROR;
+        out->error = rc;
+    }
+    if (out->nrules && !(out->reason & CMDAI_REASON_ERROR)) {
+        const cpb_rule *top = &b->rules[out->rules[0]];
+        /* The top rule explains the verdict only if nothing else is more severe. */
+        if (top->action >= out->action)
+            out->message = b->str + top->message;
+    }
+    if (!out->message)
+        out->message = fixed_message(out->reason);
+    if (!out->message && out->nrules)
+        out->message = b->str + b->rules[out->rules[0]].message;
+    return rc;
+}
