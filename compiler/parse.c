@@ -142,6 +142,10 @@ void parse_syntax_error(parse_state *ps, int major, const lex_token *t)
                                          : arena_printf(a, "write a pattern after it, or %s", parse_quote_hint(a, p)));
         return;
     }
+    if (major == 0 && p && p->kind == DSL_LPAREN) {
+        parse_err_at(ps, CMDAI_E_SYNTAX, p, "missing pattern after '('", "write a pattern and a closing ')'");
+        return;
+    }
     if (major == DSL_RPAREN && p && p->kind == DSL_LPAREN) {
         parse_err_at(ps, CMDAI_E_SYNTAX, p, "empty parentheses", "write a pattern inside ( )");
         return;

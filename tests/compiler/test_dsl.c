@@ -166,6 +166,7 @@ static const struct {
     { "innermost unclosed (", "(a and (b", 1, 1, CMDAI_E_SYNTAX, 1, 8 },
     { "unmatched )", "a)", 1, 1, CMDAI_E_SYNTAX, 1, 2 },
     { "empty parentheses", "()", 1, 1, CMDAI_E_SYNTAX, 1, 1 },
+    { "lone (", "a and (", 1, 1, CMDAI_E_SYNTAX, 1, 7 },
     { "redirect without target", "dd >", 1, 1, CMDAI_E_SYNTAX, 1, 4 },
     { "redirect followed by operator", "dd > | x", 1, 1, CMDAI_E_SYNTAX, 1, 4 },
     { "redirect followed by redirect", "dd > > x", 1, 1, CMDAI_E_SYNTAX, 1, 4 },
