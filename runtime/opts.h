@@ -30,4 +30,7 @@ const rt_prog_opts *rt_opts_find(const char *prog, size_t len);
  * `po` (may be NULL) take a value? */
 int rt_opts_takes_value(const rt_prog_opts *po, const char *opt, size_t len);
 
+/* The whole table, sorted by prog (strcmp order), for tests and lint. */
+const rt_prog_opts *rt_opts_table(size_t *count);
+
 #endif

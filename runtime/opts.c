@@ -1,0 +1,269 @@
+/* opts.c — per-program option tables (opts.h): which options take a value,
+ * which programs spell long options with one dash, which take no options.
+ * Shared by the shell normalizer and the compiler.  A program missing here
+ * gets the defaults ("-abc" is a cluster, nothing takes the next word).
+ *
+ * Why an option is *not* listed matters as much as why one is: an option that
+ * takes a value in one subcommand but is a switch in another (docker -f: build
+ * file vs rm --force; git -s: merge strategy vs commit --signoff) is left out,
+ * because wrongly eating the next word hides an operand from the rules, while
+ * wrongly leaving it as a positional only adds one. */
+#include <string.h>
+
+#include "opts.h"
+
+#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* note [opts table order]: sorted by strcmp of prog, so rt_opts_find() can
+ * bsearch; tests/runtime/test_shell.c checks the order. */
+static const rt_prog_opts table[] = {
+    {"[", RT_OPT_NO_FLAGS, "", NULL},
+    {"ansible", 0, "MTaefilmtu",
+     L("--args", "--module-name", "--inventory", "--extra-vars", "--forks", "--limit", "--user", "--tags",
+       "--become-user", "--private-key", "--timeout")},
+    {"ansible-playbook", 0, "Tefilmtu",
+     L("--inventory", "--extra-vars", "--forks", "--limit", "--user", "--tags", "--skip-tags", "--become-user",
+       "--private-key", "--timeout", "--vault-password-file")},
+    {"apt", 0, "cot", L("--option", "--target-release", "--config-file")},
+    {"apt-get", 0, "cot", L("--option", "--target-release", "--config-file")},
+    {"awk", 0, "Ffv", L("--file", "--assign", "--field-separator")},
+    {"aws", 0, "",
+     L("--region", "--profile", "--output", "--query", "--endpoint-url", "--ca-bundle", "--color",
+       "--cli-read-timeout", "--cli-connect-timeout", "--bucket", "--key", "--instance-ids", "--stack-name",
+       "--function-name", "--role-name", "--user-name", "--policy-arn", "--cluster", "--service",
+       "--db-instance-identifier", "--table-name", "--filters", "--secret-id")},
+    {"az", 0, "gnol",
+     L("--resource-group", "--name", "--output", "--location", "--subscription", "--query", "--ids")},
+    {"bash", 0, "oO", L("--rcfile", "--init-file")},
+    {"chgrp", 0, "", L("--reference")},
+    {"chmod", 0, "", L("--reference")},
+    {"chown", 0, "", L("--reference", "--from")},
+    {"chroot", 0, "", L("--userspec", "--groups")},
+    {"cp", 0, "St", L("--target-directory", "--suffix")},
+    {"crontab", 0, "u", NULL},
+    {"curl", 0, "ACDEFHKQTUXYbcdemoruwxyz",
+     L("--output", "--header", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii",
+       "--request", "--user", "--user-agent", "--referer", "--cert", "--cookie", "--cookie-jar", "--config",
+       "--write-out", "--upload-file", "--proxy", "--range", "--max-time", "--form", "--form-string",
+       "--connect-timeout", "--retry", "--url", "--resolve", "--cacert", "--key", "--output-dir", "--json",
+       "--oauth2-bearer", "--unix-socket", "--interface", "--dump-header", "--proxy-user", "--quote")},
+    {"cut", 0, "bcdf", L("--bytes", "--characters", "--delimiter", "--fields", "--output-delimiter")},
+    {"dash", 0, "oO", NULL},
+    {"date", 0, "dfrs", L("--date", "--file", "--reference", "--set")},
+    {"dd", RT_OPT_NO_FLAGS, "", NULL},
+    {"doas", 0, "Cu", NULL},
+    {"docker", 0, "Hcempuvw",
+     L("--volume", "--env", "--env-file", "--name", "--publish", "--mount", "--workdir", "--user", "--network",
+       "--label", "--entrypoint", "--memory", "--cap-add", "--cap-drop", "--security-opt", "--device", "--pid",
+       "--ipc", "--restart", "--log-driver", "--tag", "--build-arg", "--target", "--format", "--filter",
+       "--hostname", "--add-host", "--tmpfs", "--ulimit", "--gpus", "--runtime", "--userns", "--cgroupns",
+       "--volumes-from", "--link", "--dns", "--expose", "--context", "--host", "--config", "--log-level",
+       "--file", "--platform", "--cpus", "--cpu-shares", "--uts", "--detach-keys")},
+    {"docker-compose", 0, "fp", L("--file", "--project-name", "--project-directory", "--env-file", "--profile")},
+    {"du", 0, "BXdt", L("--block-size", "--exclude", "--exclude-from", "--max-depth", "--threshold")},
+    {"echo", RT_OPT_NO_FLAGS, "", NULL},
+    {"env", 0, "CSu", L("--unset", "--chdir", "--split-string")},
+    {"exec", 0, "a", NULL},
+    {"expr", RT_OPT_NO_FLAGS, "", NULL},
+    {"find", RT_OPT_LONG_SINGLE_DASH, "DO",
+     L("-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-type", "-xtype",
+       "-perm", "-size", "-user", "-group", "-uid", "-gid", "-newer", "-anewer", "-cnewer", "-mtime", "-atime",
+       "-ctime", "-mmin", "-amin", "-cmin", "-maxdepth", "-mindepth", "-links", "-inum", "-samefile", "-printf",
+       "-fprintf", "-fprint", "-fprint0", "-fls", "-lname", "-ilname", "-used", "-context", "-regextype",
+       "-fstype", "-newermt", "-newerat", "-newerct", "-files0-from")},
+    {"fish", 0, "Cc", L("--command", "--init-command")},
+    {"gawk", 0, "Ffv", L("--file", "--assign", "--field-separator", "--include", "--load")},
+    {"gcloud", 0, "",
+     L("--project", "--zone", "--region", "--format", "--account", "--configuration", "--filter",
+       "--impersonate-service-account", "--verbosity")},
+    {"git", 0, "CFXbcm",
+     L("--git-dir", "--work-tree", "--namespace", "--message", "--author", "--branch", "--depth", "--origin",
+       "--template", "--separate-git-dir", "--reference", "--file", "--onto", "--exec", "--date",
+       "--config-env", "--strategy", "--strategy-option", "--reuse-message", "--reedit-message",
+       "--shallow-since", "--shallow-exclude", "--push-option", "--receive-pack", "--upload-pack")},
+    {"go", RT_OPT_LONG_SINGLE_DASH, "",
+     L("-o", "-run", "-tags", "-ldflags", "-gcflags", "-asmflags", "-mod", "-modfile", "-C", "-p", "-exec",
+       "-timeout", "-count", "-bench", "-benchtime", "-cpu", "-coverprofile", "-cpuprofile", "-memprofile",
+       "-covermode", "-coverpkg", "-overlay", "-pkgdir", "-toolexec", "-parallel", "-skip")},
+    {"grep", 0, "ABCDdefm",
+     L("--regexp", "--file", "--max-count", "--context", "--after-context", "--before-context", "--label",
+       "--include", "--exclude", "--exclude-dir", "--exclude-from", "--devices", "--directories", "--binary-files")},
+    {"gsutil", 0, "hop", NULL},
+    {"head", 0, "cn", L("--bytes", "--lines")},
+    {"helm", 0, "fno",
+     L("--namespace", "--values", "--set", "--set-string", "--set-file", "--version", "--kube-context",
+       "--kubeconfig", "--output", "--repo", "--timeout", "--post-renderer")},
+    {"install", 0, "Sgmot", L("--suffix", "--group", "--mode", "--owner", "--target-directory")},
+    {"ionice", 0, "Pcnpu", L("--class", "--classdata", "--pid", "--pgid", "--uid")},
+    {"ip6tables", 0, "ADEIJLNPRXdgijmopst",
+     L("--append", "--delete", "--insert", "--replace", "--new-chain", "--policy", "--rename-chain", "--table",
+       "--protocol", "--source", "--destination", "--jump", "--goto", "--in-interface", "--out-interface",
+       "--match", "--dport", "--sport", "--dports", "--sports", "--to-destination", "--to-source", "--to-ports",
+       "--state", "--ctstate", "--comment", "--set-mark", "--log-prefix", "--uid-owner", "--limit",
+       "--icmpv6-type")},
+    {"iptables", 0, "ADEIJLNPRXdgijmopst",
+     L("--append", "--delete", "--insert", "--replace", "--new-chain", "--policy", "--rename-chain", "--table",
+       "--protocol", "--source", "--destination", "--jump", "--goto", "--in-interface", "--out-interface",
+       "--match", "--dport", "--sport", "--dports", "--sports", "--to-destination", "--to-source", "--to-ports",
+       "--state", "--ctstate", "--comment", "--set-mark", "--log-prefix", "--uid-owner", "--limit",
+       "--icmp-type")},
+    {"java", RT_OPT_LONG_SINGLE_DASH, "",
+     L("-cp", "-classpath", "--class-path", "-jar", "--module-path", "-p", "-m", "--module", "--add-opens",
+       "--add-exports", "--add-modules")},
+    {"journalctl", 0, "DFMSUcgioptu",
+     L("--unit", "--user-unit", "--since", "--until", "--vacuum-size", "--vacuum-time", "--vacuum-files",
+       "--output", "--priority", "--identifier", "--directory", "--file", "--root", "--grep", "--cursor",
+       "--after-cursor", "--field", "--machine")},
+    {"kill", RT_OPT_LONG_SINGLE_DASH, "", L("-s", "-n", "--signal")},
+    {"ksh", 0, "oO", NULL},
+    {"kubectl", 0, "Lcfklnos",
+     L("--namespace", "--filename", "--output", "--selector", "--context", "--cluster", "--user", "--kubeconfig",
+       "--container", "--field-selector", "--image", "--replicas", "--patch", "--timeout", "--server",
+       "--kustomize", "--token", "--as", "--as-group", "--type", "--for", "--grace-period", "--port")},
+    {"ln", 0, "St", L("--target-directory", "--suffix")},
+    {"ls", 0, "ITw", L("--ignore", "--hide", "--tabsize", "--width", "--block-size", "--sort", "--format")},
+    {"ltrace", 0, "ADFaelnopsux", L("--output", "--library")},
+    {"make", 0, "CIWfo", L("--directory", "--file", "--makefile", "--include-dir", "--old-file", "--what-if")},
+    {"mawk", 0, "Ffv", NULL},
+    {"mkdir", 0, "m", L("--mode", "--context")},
+    {"mktemp", 0, "p", L("--tmpdir", "--suffix")},
+    {"mount", 0, "LUot", L("--types", "--options", "--label", "--uuid", "--target", "--source")},
+    {"mv", 0, "St", L("--target-directory", "--suffix")},
+    {"mysql", 0, "DPSehu",
+     L("--user", "--host", "--port", "--database", "--execute", "--socket", "--defaults-file", "--init-command")},
+    {"nc", 0, "Xceipqswx", NULL},
+    {"ncat", 0, "ceipsw", L("--exec", "--sh-exec", "--lua-exec", "--source-port", "--wait")},
+    {"netcat", 0, "Xceipqswx", NULL},
+    {"nice", 0, "n", L("--adjustment")},
+    {"node", 0, "epr", L("--eval", "--print", "--require", "--import")},
+    {"openssl", RT_OPT_LONG_SINGLE_DASH, "",
+     L("-in", "-out", "-key", "-passin", "-passout", "-config", "-subj", "-days", "-newkey", "-keyout", "-CA",
+       "-CAkey", "-CAfile", "-inkey", "-certfile", "-name", "-engine", "-pass", "-k", "-kfile", "-md", "-cipher",
+       "-servername", "-connect", "-cert", "-signkey", "-extfile", "-extensions", "-set_serial", "-nameopt",
+       "-sigopt", "-pkeyopt", "-iter", "-digest", "-keyform", "-inform", "-outform")},
+    {"perl", 0, "EIMem", NULL},
+    {"php", 0, "cdfr", NULL},
+    {"ping", 0, "IWcipstw", NULL},
+    {"pip", 0, "cefirt", L("--requirement", "--constraint", "--editable", "--index-url", "--extra-index-url",
+                              "--target", "--find-links", "--prefix", "--root")},
+    {"pip3", 0, "cefirt", L("--requirement", "--constraint", "--editable", "--index-url", "--extra-index-url",
+                               "--target", "--find-links", "--prefix", "--root")},
+    {"podman", 0, "Hcempuvw",
+     L("--volume", "--env", "--env-file", "--name", "--publish", "--mount", "--workdir", "--user", "--network",
+       "--label", "--entrypoint", "--memory", "--cap-add", "--cap-drop", "--security-opt", "--device", "--pid",
+       "--ipc", "--restart", "--tag", "--build-arg", "--target", "--format", "--filter", "--hostname",
+       "--add-host", "--tmpfs", "--ulimit", "--userns", "--volumes-from", "--dns", "--expose", "--file",
+       "--platform", "--uts")},
+    {"printf", RT_OPT_NO_FLAGS, "", NULL},
+    {"psql", 0, "FPRTUcdfhopv",
+     L("--command", "--dbname", "--host", "--username", "--file", "--port", "--set", "--variable", "--output",
+       "--pset", "--field-separator", "--record-separator")},
+    {"python", 0, "WXcm", NULL},
+    {"python3", 0, "WXcm", NULL},
+    {"redis-cli", 0, "adhinprsu", L("--user", "--pass", "--cacert", "--cert", "--key", "--sni", "--askpass")},
+    {"rsync", 0, "BMTef",
+     L("--rsh", "--filter", "--exclude", "--include", "--exclude-from", "--include-from", "--files-from",
+       "--block-size", "--temp-dir", "--rsync-path", "--log-file", "--password-file", "--backup-dir", "--suffix",
+       "--chmod", "--chown", "--timeout", "--port", "--remote-option", "--compare-dest", "--copy-dest",
+       "--link-dest", "--partial-dir", "--max-size", "--min-size", "--bwlimit", "--usermap", "--groupmap")},
+    {"ruby", 0, "CIer", NULL},
+    {"scp", 0, "DFJPSXcilo", NULL},
+    {"sed", 0, "efl", L("--expression", "--file", "--line-length")},
+    {"sftp", 0, "BDFPRSXbcilo", NULL},
+    {"sh", 0, "oO", NULL},
+    {"shred", 0, "ns", L("--iterations", "--size", "--random-source")},
+    {"sort", 0, "STkot",
+     L("--key", "--output", "--field-separator", "--buffer-size", "--temporary-directory", "--parallel",
+       "--files0-from", "--compress-program")},
+    {"ssh", 0, "BDEFIJLOQRSWbceilmopw", NULL},
+    {"sshpass", 0, "Pdfp", NULL},
+    {"stdbuf", 0, "eio", L("--input", "--output", "--error")},
+    {"strace", 0, "EIOPSXabeopsu", L("--output", "--attach", "--trace-path", "--string-limit", "--user")},
+    {"su", 0, "CGcgsw",
+     L("--command", "--session-command", "--shell", "--group", "--supp-group", "--whitelist-environment")},
+    {"sudo", 0, "CDTUghprtu",
+     L("--user", "--group", "--chdir", "--chroot", "--close-from", "--host", "--prompt", "--role", "--type",
+       "--command-timeout", "--other-user")},
+    {"systemctl", 0, "HMnopst",
+     L("--host", "--machine", "--lines", "--output", "--property", "--signal", "--type", "--state",
+       "--kill-whom", "--root", "--job-mode", "--what")},
+    {"tail", 0, "cns", L("--bytes", "--lines", "--pid", "--sleep-interval", "--max-unchanged-stats")},
+    {"tar", 0, "CFHIKLNTVXbfg",
+     L("--directory", "--file", "--exclude", "--exclude-from", "--files-from", "--transform", "--xform",
+       "--use-compress-program", "--to-command", "--owner", "--group", "--mode", "--format", "--label",
+       "--newer", "--after-date", "--blocking-factor", "--index-file", "--rsh-command", "--info-script",
+       "--new-volume-script", "--volno-file", "--strip-components", "--checkpoint-action", "--listed-incremental")},
+    {"tcpdump", 0, "Wcirswyz", NULL},
+    {"terraform", RT_OPT_LONG_SINGLE_DASH, "",
+     L("-var", "-var-file", "-target", "-out", "-state", "-state-out", "-backup", "-parallelism", "-replace",
+       "-lock-timeout", "-chdir")},
+    {"test", RT_OPT_NO_FLAGS, "", NULL},
+    {"time", 0, "fo", L("--format", "--output")},
+    {"timeout", 0, "ks", L("--signal", "--kill-after")},
+    {"tofu", RT_OPT_LONG_SINGLE_DASH, "",
+     L("-var", "-var-file", "-target", "-out", "-state", "-state-out", "-backup", "-parallelism", "-replace",
+       "-lock-timeout", "-chdir")},
+    {"truncate", 0, "rs", L("--reference", "--size")},
+    {"unzip", 0, "dx", NULL},
+    {"vi", 0, "STUWcistuw", NULL},
+    {"vim", 0, "STUWcistuw", NULL},
+    {"watch", 0, "n", L("--interval")},
+    {"wget", 0, "ABDIOPQRTUXaeilotw",
+     L("--output-document", "--output-file", "--directory-prefix", "--user-agent", "--header", "--post-data",
+       "--post-file", "--tries", "--timeout", "--user", "--password", "--input-file", "--method", "--body-data",
+       "--body-file", "--execute", "--append-output", "--level", "--domains", "--accept", "--reject")},
+    {"xargs", 0, "EILPadns",
+     L("--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-chars", "--max-lines",
+       "--process-slot-var")},
+    {"zsh", 0, "oO", NULL},
+};
+
+/* Compare a counted key with a table name in strcmp order. */
+static int key_cmp(const char *k, size_t klen, const char *name)
+{
+    size_t nlen = strlen(name);
+    int r = memcmp(k, name, klen < nlen ? klen : nlen);
+    if (r)
+        return r;
+    return klen < nlen ? -1 : klen > nlen;
+}
+
+const rt_prog_opts *rt_opts_find(const char *prog, size_t len)
+{
+    size_t lo = 0, hi = sizeof table / sizeof table[0];
+    if (!prog)
+        return NULL;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = key_cmp(prog, len, table[mid].prog);
+        if (r == 0)
+            return &table[mid];
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+const rt_prog_opts *rt_opts_table(size_t *count)
+{
+    *count = sizeof table / sizeof table[0];
+    return table;
+}
+
+int rt_opts_takes_value(const rt_prog_opts *po, const char *opt, size_t len)
+{
+    if (!po || !opt || len < 2 || opt[0] != '-')
+        return 0;
+    /* Long names (and single-dash long names) are looked up whole. */
+    if (po->long_val)
+        for (const char *const *l = po->long_val; *l; l++)
+            if (key_cmp(opt, len, *l) == 0)
+                return 1;
+    /* A short option is one letter after one dash; with single-dash long
+     * names "-p" may be both, which the list lookup above already covered. */
+    if (len == 2 && opt[1] != '-' && opt[1] != '\0' && po->short_val)
+        return strchr(po->short_val, opt[1]) != NULL;
+    return 0;
+}
