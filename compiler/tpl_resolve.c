@@ -196,7 +196,7 @@ static int resolve_entry(resolver *R, layer *parent, size_t e, size_t *idx)
         if (R->layers[i]->has_id && R->layers[i]->dev == st.st_dev && R->layers[i]->ino == st.st_ino)
             *idx = i;
     if (*idx == SIZE_MAX) {
-        if (R->depth >= TPL_MAX_EXTENDS_DEPTH) {
+        if (R->depth > TPL_MAX_EXTENDS_DEPTH) { /* the top file plus 16 levels of bases */
             diag_set(d, CMDAI_E_TOO_DEEP, at->file, at->line, at->column,
                      "extends chain is deeper than %d templates", TPL_MAX_EXTENDS_DEPTH);
             diag_hint(d, "flatten the chain: a template may extend several bases at once");
@@ -515,12 +515,16 @@ static int merge(resolver *R, tpl **out)
 
 /* ---- checks on the merged template ---------------------------------------- */
 
-static int check_word(resolver *R, const tpl *M, const ast_word *w, const char *file)
+/* AST positions are relative to the pattern text; `at` says where that text
+ * starts in its file (ast_pos_map does the same shift as parse_pattern). */
+static int check_word(resolver *R, const tpl *M, const ast_word *w, const tpl_pos *at)
 {
     if (!w)
         return 0;
     if (w->kind == AST_W_LIST && !tpl_find_list(M, w->text)) {
-        diag_set(R->d, CMDAI_E_SEMANTIC, file, w->line, w->column, "unknown list @%s", w->text);
+        int line, col;
+        ast_pos_map(at->line, at->column, w->line, w->column, &line, &col);
+        diag_set(R->d, CMDAI_E_SEMANTIC, at->file, line, col, "unknown list @%s", w->text);
         const char *best = NULL;
         size_t bestd = 3;
         for (size_t i = 0; i < M->nlists; i++) {
@@ -537,34 +541,34 @@ static int check_word(resolver *R, const tpl *M, const ast_word *w, const char *
         return -1;
     }
     for (size_t i = 0; i < w->nalts; i++)
-        if (check_word(R, M, w->alts[i], file))
+        if (check_word(R, M, w->alts[i], at))
             return -1;
     return 0;
 }
 
-static int check_lists_in(resolver *R, const tpl *M, const ast_node *n, const char *file)
+static int check_lists_in(resolver *R, const tpl *M, const ast_node *n, const tpl_pos *at)
 {
     if (!n)
         return 0;
     if (n->kind == AST_CMD) {
         for (size_t i = 0; i < n->nwords; i++)
-            if (check_word(R, M, n->words[i], file))
+            if (check_word(R, M, n->words[i], at))
                 return -1;
         for (size_t i = 0; i < n->nredirs; i++)
-            if (n->redirs[i] && check_word(R, M, n->redirs[i]->target, file))
+            if (n->redirs[i] && check_word(R, M, n->redirs[i]->target, at))
                 return -1;
     }
-    return check_lists_in(R, M, n->a, file) || check_lists_in(R, M, n->b, file) ? -1 : 0;
+    return check_lists_in(R, M, n->a, at) || check_lists_in(R, M, n->b, at) ? -1 : 0;
 }
 
 static int check_merged(resolver *R, const tpl *M)
 {
     for (size_t i = 0; i < M->nrules; i++) {
         const tpl_rule *r = &M->rules[i];
-        if (check_lists_in(R, M, r->match.ast, r->match.pos.file))
+        if (check_lists_in(R, M, r->match.ast, &r->match.pos))
             return -1;
         for (size_t j = 0; j < r->nunless; j++)
-            if (check_lists_in(R, M, r->unless[j].ast, r->unless[j].pos.file))
+            if (check_lists_in(R, M, r->unless[j].ast, &r->unless[j].pos))
                 return -1;
     }
     return 0;

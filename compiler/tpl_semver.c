@@ -99,10 +99,10 @@ static int cmp_pre(const char *x, size_t nx, const char *y, size_t ny)
     while (x < ex && y < ey) {
         const char *bx = x, *by = y;
         bool nxum = true, nyum = true;
-        while (x < ex && *x != '.')
-            nxum = nxum && is_digit(*x++);
-        while (y < ey && *y != '.')
-            nyum = nyum && is_digit(*y++);
+        for (; x < ex && *x != '.'; x++)
+            nxum = nxum && is_digit(*x);
+        for (; y < ey && *y != '.'; y++)
+            nyum = nyum && is_digit(*y);
         size_t lx = (size_t)(x - bx), ly = (size_t)(y - by);
         int c;
         if (nxum && nyum) /* no leading zeros: longer is larger */
