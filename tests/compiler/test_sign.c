@@ -398,10 +398,14 @@ static void minisign_key_signs_with_us_and_ours_with_minisign(void **state)
     rt_sig s;
     assert_int_equal(rt_verify_files(opub, file, sig, &s), CMDAI_OK);
     assert_string_equal(s.trusted_comment, "by minisign");
-    /* minisign -R recreates the same public key from our secret key */
+    /* minisign -R recreates the same public key from our secret key.  Only
+     * the key line is compared: minisign 0.11's -R prints the id in the
+     * comment without zero padding (-G and we pad to 16 digits). */
     char rpub[256];
     snprintf(rpub, sizeof rpub, "%s/re.pub", dir);
-    assert_int_equal(run("%s -R -s %s -p %s >/dev/null && cmp -s %s %s", MINISIGN, osec, rpub, rpub, opub), 0);
+    assert_int_equal(run("%s -R -s %s -p %s >/dev/null && test \"$(sed -n 2p %s)\" = \"$(sed -n 2p %s)\"", MINISIGN,
+                         osec, rpub, rpub, opub),
+                     0);
 }
 
 static void minisign_encrypted_key_needs_password(void **state)
