@@ -162,7 +162,8 @@ fuzz-smoke:
 	$(MAKE) FUZZ_SECONDS=10 fuzz
 
 # ---- demo, install, clean ----------------------------------------------------
-demo: all
+demo: deps
+	$(MAKE) all
 	bash examples/demo.sh $(BUILD)
 
 install: all

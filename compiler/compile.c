@@ -28,6 +28,7 @@ typedef struct cc_f {
 
 typedef struct cc_atom {
     const char *key; /* ast_dump text: equal patterns share one atom */
+    int eager;       /* note [eager atoms] in pattern.c */
     uint32_t id;
 } cc_atom;
 
@@ -88,11 +89,11 @@ static int stage_list(cc *c, const ast_node *n, const ast_node **out, int *k, in
 }
 
 /* One stage of a pipeline pattern (a CMD, or an OR of CMDs). */
-static int stage_frag(cc *c, pat_ctx *pc, const ast_node *n, nfa_frag *out)
+static int stage_frag(cc *c, pat_ctx *pc, const ast_node *n, int eager, nfa_frag *out)
 {
     if (n->kind == AST_OR) {
         nfa_frag x, y;
-        if (stage_frag(c, pc, n->a, &x) || stage_frag(c, pc, n->b, &y))
+        if (stage_frag(c, pc, n->a, eager, &x) || stage_frag(c, pc, n->b, eager, &y))
             return -1;
         *out = nfa_alt(&c->m, x, y);
         return 0;
@@ -100,14 +101,14 @@ static int stage_frag(cc *c, pat_ctx *pc, const ast_node *n, nfa_frag *out)
     if (n->kind != AST_CMD)
         return diag_set(c->d, CMDAI_E_SEMANTIC, c->t->file, n->line, n->column,
                         "and/not cannot be combined inside a pipeline stage");
-    return pat_stage(pc, n, out);
+    return pat_stage(pc, n, eager, out);
 }
 
-static int build_atom(cc *c, const ast_node *n, uint32_t *id)
+static int build_atom(cc *c, const ast_node *n, int eager, uint32_t *id)
 {
     char *key = ast_dump(c->a, n);
     for (uint32_t i = 0; i < c->natoms; i++)
-        if (!strcmp(c->atoms[i].key, key)) {
+        if (c->atoms[i].eager == eager && !strcmp(c->atoms[i].key, key)) {
             *id = c->atoms[i].id;
             return 0;
         }
@@ -117,14 +118,17 @@ static int build_atom(cc *c, const ast_node *n, uint32_t *id)
         return -1;
     pat_ctx pc = {.m = &c->m, .t = c->t, .a = c->a, .d = c->d, .file = c->t->file};
     nfa_frag f;
-    if (stage_frag(c, &pc, st[0], &f))
+    /* Only the last stage may stop early: earlier ones must reach END. */
+    if (stage_frag(c, &pc, st[0], eager && k == 1, &f))
         return -1;
     for (int i = 1; i < k; i++) {
         nfa_frag g;
-        if (stage_frag(c, &pc, st[i], &g))
+        if (stage_frag(c, &pc, st[i], eager && i == k - 1, &g))
             return -1;
-        /* Later in the same pipeline: any stages between. */
-        f = nfa_cat(&c->m, f, nfa_star(&c->m, skip_stage(&c->m, 0)));
+        /* The very next stage.  "Anywhere later" would keep one pending bit
+         * per pipeline rule alive through every following stage, and those
+         * bits multiply the whole automaton (2^rules); adjacency keeps the
+         * pending thread alive only while the next program name matches. */
         f = nfa_cat(&c->m, f, nfa_cat(&c->m, nfa_byte(&c->m, RT_C_CMD), g));
     }
     if (c->natoms == c->atomcap) {
@@ -132,37 +136,44 @@ static int build_atom(cc *c, const ast_node *n, uint32_t *id)
         c->atoms = arena_grow(c->a, c->atoms, c->natoms, c->atomcap, sizeof *c->atoms);
     }
     uint32_t aid = c->natoms;
-    c->atoms[c->natoms++] = (cc_atom){key, aid};
+    c->atoms[c->natoms++] = (cc_atom){key, eager, aid};
     nfa_link(&c->m, f.out, accept_state(c, aid));
     hub_add(c, f.in);
     *id = aid;
     return 0;
 }
 
-static int build_formula(cc *c, const ast_node *n, cc_f **out)
+static int build_formula(cc *c, const ast_node *n, int eager, cc_f **out)
 {
     cc_f *f = arena_alloc(c->a, sizeof *f);
     switch (n->kind) {
     case AST_AND:
     case AST_OR:
         f->kind = n->kind == AST_AND ? F_AND : F_OR;
-        if (build_formula(c, n->a, &f->a) || build_formula(c, n->b, &f->b))
+        if (build_formula(c, n->a, eager, &f->a) || build_formula(c, n->b, eager, &f->b))
             return -1;
         break;
     case AST_NOT:
         f->kind = F_NOT;
-        if (build_formula(c, n->a, &f->a))
+        if (build_formula(c, n->a, eager, &f->a))
             return -1;
         break;
     case AST_CMD:
     case AST_PIPE:
         f->kind = F_ATOM;
-        if (build_atom(c, n, &f->atom))
+        if (build_atom(c, n, eager, &f->atom))
             return -1;
         break;
     }
     *out = f;
     return 0;
+}
+
+static int ast_monotone(const ast_node *n)
+{
+    if (n->kind == AST_OR)
+        return ast_monotone(n->a) && ast_monotone(n->b);
+    return n->kind == AST_CMD || n->kind == AST_PIPE;
 }
 
 static const uint32_t *g_mark;
@@ -366,24 +377,32 @@ int cc_compile(arena *a, const tpl *t, uint32_t max_states, ir **out, diag *d)
     c.hub = nfa_new(&c.m);
     c.hub_tail = c.hub;
     {
-        nfa_frag cmd = nfa_byte(&c.m, RT_C_CMD);
-        nfa_link(&c.m, c.gstart, cmd.in);
-        nfa_link(&c.m, cmd.out, c.hub);
+        /* G carries the CMD transition itself so that it is an "important"
+         * state: subsets containing it are exactly the stage-end states. */
+        bset cmdset = {{0}};
+        bset_add(&cmdset, RT_C_CMD);
+        c.m.st[c.gstart].set = nfa_intern(&c.m, &cmdset);
+        c.m.st[c.gstart].to = c.hub;
         nfa_frag sk = skip_stage(&c.m, 1);
         nfa_link(&c.m, sk.out, c.gstart);
         hub_add(&c, sk.in);
     }
 
     cc_f **formula = arena_array(a, nr ? nr : 1, sizeof *formula);
+    uint8_t *monotone = arena_alloc(a, nr ? nr : 1);
     for (uint32_t i = 0; i < nr; i++) {
         const tpl_rule *tr = rs[i];
         c.m.owner = i;
         cc_f *f;
-        if (build_formula(&c, tr->match.ast, &f))
+        /* A rule that is an OR of patterns fires as soon as one completes;
+         * and/not/unless need the whole simple command, so they are judged
+         * at its END (note [eager atoms]). */
+        monotone[i] = tr->nunless == 0 && ast_monotone(tr->match.ast);
+        if (build_formula(&c, tr->match.ast, monotone[i], &f))
             goto out;
         for (size_t u = 0; u < tr->nunless; u++) {
             cc_f *g, *ng = arena_alloc(a, sizeof *ng), *both = arena_alloc(a, sizeof *both);
-            if (build_formula(&c, tr->unless[u].ast, &g))
+            if (build_formula(&c, tr->unless[u].ast, 0, &g))
                 goto out;
             ng->kind = F_NOT;
             ng->a = g;
@@ -490,11 +509,11 @@ int cc_compile(arena *a, const tpl *t, uint32_t max_states, ir **out, diag *d)
     uint32_t *htab = calloc(hcap, sizeof *htab);
     if (!recs || !rr || !htab)
         abort();
-    recs[0] = (ir_record){(uint8_t)t->default_action, CMDAI_RISK_NONE, CMDAI_REASON_DEFAULT, 0, 0};
+    recs[0] = (ir_record){0, CMDAI_RISK_NONE, 0, 0, 0}; /* nothing to report here */
     uint32_t stamp = 1;
     g_rules = r->rules;
     for (uint32_t s = 0; s < D.nstates; s++) {
-        if (!D.marked[s] || (D.acc_len[s] == 0 && nvac == 0))
+        if (D.acc_len[s] == 0 && !(D.marked[s] && nvac))
             continue;
         stamp++;
         const uint32_t *acc = D.acc_pool + D.acc_off[s];
@@ -513,7 +532,7 @@ int cc_compile(arena *a, const tpl *t, uint32_t max_states, ir **out, diag *d)
                     cand[nc++] = a2r[q];
                 }
         }
-        for (uint32_t v = 0; v < nvac; v++)
+        for (uint32_t v = 0; v < nvac && D.marked[s]; v++)
             if (rule_mark[vacuous[v]] != stamp) {
                 rule_mark[vacuous[v]] = stamp;
                 cand[nc++] = vacuous[v];
@@ -522,7 +541,7 @@ int cc_compile(arena *a, const tpl *t, uint32_t max_states, ir **out, diag *d)
         g_stamp = stamp;
         uint32_t nf = 0;
         for (uint32_t q = 0; q < nc; q++)
-            if (eval_f(formula[cand[q]]))
+            if ((monotone[cand[q]] || D.marked[s]) && eval_f(formula[cand[q]]))
                 cand[nf++] = cand[q];
         if (!nf && !dyn && !tools)
             continue; /* label 0 */

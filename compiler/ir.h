@@ -18,11 +18,14 @@ typedef struct ir_rule {
     uint32_t ncompliance;
 } ir_rule;
 
-/* note [decision records]: the decision for one simple command is a pure
- * function of the DFA state reached after its END byte, so it is computed
- * here, once, for every such state: the rules whose formulas hold (most
- * severe first), the action, and why.  Record 0 means "no rule matched:
- * template default". */
+/* note [decision records]: what a DFA state reports is a pure function of
+ * its subset, so it is computed here, once per state: the rules whose
+ * patterns completed on the byte that entered it (eager rules, after any
+ * separator) or whose formulas hold at the END of a simple command (rules
+ * with and/not/unless, dynamic programs, the tools allowlist), most severe
+ * first, with the action and why.  Record 0 reports nothing.  A simple
+ * command for which nothing was reported gets the template default, applied
+ * by the runtime at its END. */
 typedef struct ir_record {
     uint8_t action, risk, reason; /* reason: enum cmdai_reason bits */
     uint32_t first, n;            /* rules in rec_rules[first .. first+n) */

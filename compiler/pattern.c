@@ -98,10 +98,18 @@ static int list_item_frag(pat_ctx *c, const tpl_list *l, size_t k, int path, con
         *out = nfa_glob(c->m, it, n);
         return 0;
     }
-    char *buf = arena_strndup(c->a, it, n);
+    /* A literal item; a backslash escapes the next byte, so a list can hold
+     * the unexpanded shell glob slash-star as a literal. */
+    char *buf = arena_alloc(c->a, n + 1);
+    size_t bl = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (it[i] == '\\' && i + 1 < n)
+            i++;
+        buf[bl++] = it[i];
+    }
     if (path)
-        n = pat_path_norm(buf, n);
-    *out = nfa_literal(c->m, buf, n);
+        bl = pat_path_norm(buf, bl);
+    *out = nfa_literal(c->m, buf, bl);
     return 0;
 }
 
@@ -378,7 +386,8 @@ static int perm_next(int *p, int k)
     return 1;
 }
 
-static int unordered(pat_ctx *c, const void *items, size_t isize, int k, item_fn fn, any_fn any, nfa_frag *out)
+static int unordered(pat_ctx *c, const void *items, size_t isize, int k, item_fn fn, any_fn any, int trail,
+                     nfa_frag *out)
 {
     nfa *m = c->m;
     if (k == 0) {
@@ -396,7 +405,9 @@ static int unordered(pat_ctx *c, const void *items, size_t isize, int k, item_fn
             nfa_frag x;
             if (fn(c, (const char *)items + (size_t)p[i] * isize, &x))
                 return -1;
-            f = nfa_cat(m, nfa_cat(m, f, x), any(m));
+            f = nfa_cat(m, f, x);
+            if (trail || i + 1 < k)
+                f = nfa_cat(m, f, any(m));
         }
         u = first ? f : nfa_alt(m, u, f);
         first = 0;
@@ -424,7 +435,7 @@ static const rt_prog_opts *prog_opts(const ast_word *w)
     return NULL;
 }
 
-int pat_stage(pat_ctx *c, const ast_node *cmd, nfa_frag *out)
+int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out)
 {
     nfa *m = c->m;
     if (cmd->kind != AST_CMD || cmd->nwords == 0)
@@ -484,12 +495,39 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, nfa_frag *out)
         pos[npos++] = w;
     }
 
+    if (cmd->nredirs > PAT_MAX_GROUPS)
+        return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, cmd->line, cmd->column, "more than %d redirections",
+                        PAT_MAX_GROUPS);
+    /* note [eager atoms]: an eager pattern stops right after its last required
+     * element and the separator byte that ends that token, instead of
+     * carrying a "matched" bit through trailing loops to END.  Those bits are
+     * what multiply DFA states when many rules can match one stage. */
+    size_t need_pos = 0;
+    for (size_t i = 0; i < npos; i++)
+        if (pos[i]->kind != AST_W_ANY)
+            need_pos = i + 1;
+    int last = cmd->nredirs ? 3 : need_pos ? 2 : ng ? 1 : 0;
+    int stop = eager ? last : -1;
+    bset sep = {{0}};
+    bset_add(&sep, RT_C_FLAG);
+    bset_add(&sep, RT_C_ARG);
+    bset_add(&sep, RT_C_REDIR);
+    bset_add(&sep, RT_C_END);
+    if (stop == 0) {
+        *out = nfa_cat(m, f, nfa_set(m, &sep));
+        return 0;
+    }
     nfa_frag x;
-    if (unordered(c, groups, sizeof groups[0], ng, group_item, any_flags, &x))
+    if (unordered(c, groups, sizeof groups[0], ng, group_item, any_flags, stop != 1, &x))
         return -1;
     f = nfa_cat(m, f, x);
+    if (stop == 1) {
+        *out = nfa_cat(m, f, nfa_set(m, &sep));
+        return 0;
+    }
     int eol = 0;
-    for (size_t i = 0; i < npos; i++) {
+    size_t upto = stop == 2 ? need_pos : npos;
+    for (size_t i = 0; i < upto; i++) {
         const ast_word *w = pos[i];
         if (w->kind == AST_W_ANY) {
             f = nfa_cat(m, f, any_args(m));
@@ -502,14 +540,22 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, nfa_frag *out)
             f = nfa_cat(m, nfa_cat(m, f, nfa_byte(m, RT_C_ARG)), t);
         }
     }
+    if (stop == 2) {
+        if (eol) { /* no further argument: the next token is a redirection or the end */
+            sep.w[0] &= ~(((uint64_t)1 << RT_C_FLAG) | ((uint64_t)1 << RT_C_ARG));
+        }
+        *out = nfa_cat(m, f, nfa_set(m, &sep));
+        return 0;
+    }
     if (!eol)
         f = nfa_cat(m, f, any_args(m));
-    if (cmd->nredirs > PAT_MAX_GROUPS)
-        return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, cmd->line, cmd->column, "more than %d redirections",
-                        PAT_MAX_GROUPS);
-    if (unordered(c, cmd->redirs, sizeof cmd->redirs[0], (int)cmd->nredirs, redir_item, any_redirs, &x))
+    if (unordered(c, cmd->redirs, sizeof cmd->redirs[0], (int)cmd->nredirs, redir_item, any_redirs, stop != 3, &x))
         return -1;
     f = nfa_cat(m, f, x);
+    if (stop == 3) {
+        *out = nfa_cat(m, f, nfa_set(m, &sep));
+        return 0;
+    }
     *out = nfa_cat(m, f, nfa_byte(m, RT_C_END));
     return 0;
 }

@@ -17,8 +17,10 @@ typedef struct pat_ctx {
     const char *file;
 } pat_ctx;
 
-/* One simple-command pattern: from right after RT_C_CMD to right after RT_C_END. */
-int pat_stage(pat_ctx *c, const ast_node *cmd, nfa_frag *out);
+/* One simple-command pattern, from right after RT_C_CMD to right after
+ * RT_C_END; or, when `eager`, to right after the separator byte that ends its
+ * last required token (note [eager atoms] in pattern.c). */
+int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out);
 
 /* One token pattern (LIT, GLOB, REGEX, ALT, LIST) over token bytes. `path`:
  * literals are lexically path-normalized like the normalizer does for args. */

@@ -54,7 +54,8 @@ static inline uint32_t rt_step(const struct cmdai_bundle *b, uint32_t s, unsigne
     return b->comb[k].check == s ? b->comb[k].next : b->states[s].def;
 }
 
-/* For `explain`: walk one canonical unit and call on_end with the decision
- * record of every simple command (stage index from 0). */
+/* For `explain`: walk one canonical unit and call on_record with every
+ * record reported, including the default of a simple command that reported
+ * nothing (stage index from 0). */
 void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
-                     void (*on_end)(void *ctx, unsigned stage, const cpb_record *r), void *ctx);
+                     void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx);

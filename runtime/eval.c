@@ -53,26 +53,55 @@ static void fold(const struct cmdai_bundle *b, cmdai_verdict *v, const cpb_recor
         add_rule(b, v, b->recrules[r->first + i]);
 }
 
+static const cpb_record *default_record(const struct cmdai_bundle *b, cpb_record *tmp)
+{
+    *tmp = (cpb_record){b->meta->default_action, CMDAI_RISK_NONE, CMDAI_REASON_DEFAULT, 0, 0, 0};
+    return tmp;
+}
+
+/* note [decision records] in compiler/ir.h: a state's record is reported on
+ * the byte that enters it; a simple command that reported nothing by its END
+ * gets the template default. */
 static void walk(const struct cmdai_bundle *b, const unsigned char *p, size_t n, cmdai_verdict *v)
 {
-    /* Every index was range-checked by rt_bundle_check(); the loop trusts them. */
     uint32_t s = b->start;
+    int reported = 0;
+    cpb_record def;
     for (size_t i = 0; i < n; i++) {
         s = rt_step(b, s, p[i]);
-        if (p[i] == RT_C_END)
-            fold(b, v, &b->recs[b->states[s].acc]);
+        uint32_t a = b->states[s].acc;
+        if (a) {
+            fold(b, v, &b->recs[a]);
+            reported = 1;
+        }
+        if (p[i] == RT_C_END) {
+            if (!reported)
+                fold(b, v, default_record(b, &def));
+            reported = 0;
+        }
     }
 }
 
 void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
-                     void (*on_end)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)
+                     void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)
 {
     uint32_t s = b->start;
     unsigned stage = 0;
+    int reported = 0;
+    cpb_record def;
     for (size_t i = 0; i < n; i++) {
         s = rt_step(b, s, p[i]);
-        if (p[i] == RT_C_END)
-            on_end(ctx, stage++, &b->recs[b->states[s].acc]);
+        uint32_t a = b->states[s].acc;
+        if (a) {
+            on_record(ctx, stage, &b->recs[a]);
+            reported = 1;
+        }
+        if (p[i] == RT_C_END) {
+            if (!reported)
+                on_record(ctx, stage, default_record(b, &def));
+            reported = 0;
+            stage++;
+        }
     }
 }
 

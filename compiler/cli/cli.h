@@ -1,4 +1,4 @@
-/* cli.h — shared pieces of the cmdai-policyc driver (compiler/cli/*.c), the
+/* cli.h — shared pieces of the cmdai-policyc driver (the files in compiler/cli), the
  * only compiler code that prints or exits. */
 #ifndef CMDAI_CLI_H
 #define CMDAI_CLI_H

@@ -35,7 +35,7 @@ const char *cli_stdlib(const char *opt)
     const char *e = getenv("CMDAI_STDLIB");
     if (e && *e)
         return e;
-    char exe[PATH_MAX];
+    char exe[PATH_MAX - 64]; /* room for the relative suffixes below */
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
