@@ -475,11 +475,14 @@ static int do_cmd(sh_ctx *c, sh_par *p, uint32_t w0, uint32_t w1, uint32_t r0, u
         pr.noflags = 1;
         emit_stage(c, &pr, w0 + 1, w1, w1, r0, r1);
         parse_joined(c, p, NULL, 0, w0 + 1, w1, 1);
-        for (j = w0 + 1; j < w1; j++)
-            if (c->n->tok[j].flags & TF_DYN) {
-                dyn_unit(c); /* eval of run-time text: its program is unknown */
-                break;
-            }
+        /* eval of run-time text: what it runs is unknown.  When the first
+         * word is itself dynamic the string's own unit already says so. */
+        if (w0 + 1 < w1 && !(c->n->tok[w0 + 1].flags & TF_DYN))
+            for (j = w0 + 2; j < w1; j++)
+                if (c->n->tok[j].flags & TF_DYN) {
+                    dyn_unit(c);
+                    break;
+                }
         return 0;
     case K_FIND:
         emit_stage(c, &pr, w0 + 1, w1, w1, r0, r1);
@@ -495,9 +498,11 @@ static int do_cmd(sh_ctx *c, sh_par *p, uint32_t w0, uint32_t w1, uint32_t r0, u
         }
         return 0;
     case K_SSH:
-        emit_stage(c, &pr, w0 + 1, w1, w1, r0, r1);
+        /* After the host comes the remote command line: args here (its
+         * flags are not ssh's), judged as commands of their own. */
         j = walk_opts(c, pr.po, w0 + 1, w1, 0, 0, NULL, 0, &ov);
-        if (j + 1 < w1) /* after the host: the remote command line */
+        emit_stage(c, &pr, w0 + 1, j < w1 ? j + 1 : w1, w1, r0, r1);
+        if (j + 1 < w1)
             parse_joined(c, p, NULL, 0, j + 1, w1, 0);
         return 0;
     default:

@@ -550,6 +550,8 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
     }
     if (rt_sh_err(c))
         return -1;
+    if (c->stop == st && fl == 0)
+        return -1; /* only a line continuation or a trailing backslash: no word */
     uint32_t t = rt_sh_tok_push(c, st, c->stop - st, fl);
     return t == UINT32_MAX ? -1 : (int)t;
 }
@@ -605,7 +607,7 @@ void rt_sh_lex_redir(sh_ctx *c, sh_par *p, uint32_t stage)
     p->i += strlen(ops[k].in);
     rt_sh_skip_blanks(p);
     int b = rt_sh_at(p, 0);
-    if (b < 0 || (rt_sh_is_meta(b) && b != '('))
+    if (b < 0 || (rt_sh_is_meta(b) && b != '(' && !((b == '<' || b == '>') && rt_sh_at(p, 1) == '(')))
         return; /* no target: a syntax error the shell would refuse */
     uint32_t st = c->stop, t0 = c->ntok;
     if (ops[k].kind == 2 || ops[k].kind == 3) {

@@ -176,7 +176,7 @@ static int function_kw(sh_ctx *c, sh_par *p)
         return compound_tail(c, p, 0);
     int t = rt_sh_lex_word(c, p);
     if (t < 0)
-        return T_EOF;
+        return rt_sh_err(c) ? T_EOF : compound_tail(c, p, 0);
     rt_sh_skip_blanks(p);
     empty_parens(p, 1);
     rt_norm_tok w = c->n->tok[t];
@@ -326,7 +326,7 @@ static int parse_stage(sh_ctx *c, sh_par *p)
                 p->i += kl;
                 if (p->term == TERM_BRACE)
                     return T_RBRACE;
-                return compound_tail(c, p, 0);
+                continue; /* stray: judge what follows rather than drop it */
             }
             if (strcmp(kw, "{") == 0) {
                 p->i += kl;
