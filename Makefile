@@ -161,6 +161,14 @@ fuzz: $(FUZZ_BIN)
 fuzz-smoke:
 	$(MAKE) FUZZ_SECONDS=10 fuzz
 
+# ---- benchmark (figures, not a test) -----------------------------------------
+$(BUILD)/bench/bench_eval: tests/bench/bench_eval.c $(LIBC_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBC_A) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lpthread
+
+bench: $(BUILD)/bench/bench_eval
+	$(BUILD)/bench/bench_eval
+
 # ---- demo, install, clean ----------------------------------------------------
 demo: deps
 	$(MAKE) all

@@ -54,6 +54,11 @@ static inline uint32_t rt_step(const struct cmdai_bundle *b, uint32_t s, unsigne
     return b->comb[k].check == s ? b->comb[k].next : b->states[s].def;
 }
 
+/* Fold the decisions of already-normalized units into *out (which the caller
+ * zeroed); the automaton walk alone, as timed by `make bench`. */
+struct rt_norm;
+void rt_decide_units(const struct cmdai_bundle *b, const struct rt_norm *n, cmdai_verdict *out);
+
 /* For `explain`: walk one canonical unit and call on_record with every
  * record reported, including the default of a simple command that reported
  * nothing (stage index from 0). */

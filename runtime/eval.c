@@ -105,6 +105,15 @@ void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_
     }
 }
 
+void rt_decide_units(const struct cmdai_bundle *b, const rt_norm *n, cmdai_verdict *out)
+{
+    size_t from = 0;
+    for (uint32_t u = 0; u < n->nunits; u++) {
+        walk(b, n->buf + from, n->unit_end[u] - from, out);
+        from = n->unit_end[u];
+    }
+}
+
 int cmdai_eval(const cmdai_bundle *b, const char *cmd, size_t len, cmdai_verdict *out)
 {
     rt_norm n;
@@ -117,11 +126,7 @@ int cmdai_eval(const cmdai_bundle *b, const char *cmd, size_t len, cmdai_verdict
         return CMDAI_E_USAGE;
     }
     int rc = rt_norm_run(&n, cmd ? cmd : "", len);
-    size_t from = 0;
-    for (uint32_t u = 0; u < n.nunits; u++) {
-        walk(b, n.buf + from, n.unit_end[u] - from, out);
-        from = n.unit_end[u];
-    }
+    rt_decide_units(b, &n, out);
     if (rc != CMDAI_OK) {
         out->action = CMDAI_DENY; /* fail closed */
         out->reason |= CMDAI_REASON_ERROR;
