@@ -232,7 +232,7 @@ static int get_nonempty(loader *L, const tpl_node *n, const char *what, const ch
 
 static int get_enum(loader *L, const tpl_node *n, const char *what, const char *const *names, int *out)
 {
-    const char *s;
+    const char *s = NULL;
     if (get_string(L, n, what, &s))
         return -1;
     int i = key_index(s, names);
@@ -345,7 +345,7 @@ static int check_framework(loader *L, const tpl_node *n, const char *fw, size_t 
 
 static int make_pattern(loader *L, const tpl_node *n, const char *what, tpl_pattern *p)
 {
-    const char *s;
+    const char *s = NULL;
     if (get_nonempty(L, n, what, &s))
         return -1;
     p->src = s;

@@ -57,6 +57,8 @@ typedef struct resolver {
     int depth;
 } resolver;
 
+/* Files are opened with O_NONBLOCK so that a FIFO named in `extends` cannot
+ * hang the compiler before fstat() shows it is not a regular file. */
 static int read_fd(resolver *R, int fd, const char *path, const struct stat *st, char **buf, size_t *len)
 {
     if (!S_ISREG(st->st_mode))
@@ -160,7 +162,7 @@ static int resolve_entry(resolver *R, layer *parent, size_t e, size_t *idx)
         path = arena_printf(R->a, "%s/%s.yaml", R->stdlib_dir, want_name);
     }
 
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         diag_set(d, CMDAI_E_IO, at->file, at->line, at->column, "cannot open '%s' (extends '%s'): %s", path, entry,
                  strerror(errno));
@@ -596,7 +598,7 @@ int tpl_load(arena *a, const char *path, const char *stdlib_dir, tpl **out, diag
     *out = NULL;
     if (!path)
         return diag_set(d, CMDAI_E_USAGE, "<template>", 0, 0, "no template path given");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return diag_set(d, CMDAI_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
     layer *top = arena_alloc(a, sizeof *top);
