@@ -358,8 +358,12 @@ static int make_pattern(loader *L, const tpl_node *n, const char *what, tpl_patt
 
 static int load_rule(loader *L, const tpl_node *n, tpl_rule *r, tpl_strmap *ids, const tpl_rule *rules)
 {
-    if (need_map(L, n, "rule"))
+    if (n->kind != TPL_N_MAP) {
+        diag_set(L->d, CMDAI_E_SEMANTIC, L->file, n->line, n->column, "a rule must be a mapping, found %s",
+                 kind_name(n));
+        diag_hint(L->d, "write each rule as '- id: ...' with match: and risk: on the following lines");
         return -1;
+    }
     r->pos = (tpl_pos){ L->file, n->line, n->column };
     bool have_match = false, have_risk = false;
     const tpl_node *idnode = NULL;

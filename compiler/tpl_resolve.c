@@ -59,14 +59,18 @@ typedef struct resolver {
 
 /* Files are opened with O_NONBLOCK so that a FIFO named in `extends` cannot
  * hang the compiler before fstat() shows it is not a regular file. */
-static int read_fd(resolver *R, int fd, const char *path, const struct stat *st, char **buf, size_t *len)
+static int read_fd(resolver *R, int fd, const char *path, const tpl_pos *at, const struct stat *st, char **buf,
+                   size_t *len)
 {
+    /* Errors about a base file point at the `extends` entry that named it. */
+    const char *file = at ? at->file : path;
+    int line = at ? at->line : 0, col = at ? at->column : 0;
     if (!S_ISREG(st->st_mode))
-        return diag_set(R->d, CMDAI_E_IO, path, 0, 0, "not a regular file");
+        return diag_set(R->d, CMDAI_E_IO, file, line, col, "'%s' is not a regular file", path);
     if ((unsigned long long)st->st_size > TPL_MAX_FILE_BYTES)
-        return diag_set(R->d, CMDAI_E_TOO_LONG, path, 0, 0,
-                        "template is %lld bytes; the limit is %u bytes (8 MiB)", (long long)st->st_size,
-                        TPL_MAX_FILE_BYTES);
+        return diag_set(R->d, CMDAI_E_TOO_LONG, file, line, col,
+                        "'%s' is %lld bytes; the limit for a template is %u bytes (8 MiB)", path,
+                        (long long)st->st_size, TPL_MAX_FILE_BYTES);
     size_t cap = (size_t)st->st_size, n = 0;
     char *b = arena_alloc(R->a, cap + 1);
     for (;;) {
@@ -74,7 +78,7 @@ static int read_fd(resolver *R, int fd, const char *path, const struct stat *st,
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            return diag_set(R->d, CMDAI_E_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+            return diag_set(R->d, CMDAI_E_IO, file, line, col, "cannot read '%s': %s", path, strerror(errno));
         if (r == 0 || (n += (size_t)r) == cap)
             break;
     }
@@ -211,7 +215,7 @@ static int resolve_entry(resolver *R, layer *parent, size_t e, size_t *idx)
         L->has_id = true;
         L->dev = st.st_dev;
         L->ino = st.st_ino;
-        if (read_fd(R, fd, path, &st, &buf, &len))
+        if (read_fd(R, fd, path, at, &st, &buf, &len))
             goto out;
         close(fd);
         fd = -1;
@@ -612,7 +616,7 @@ int tpl_load(arena *a, const char *path, const char *stdlib_dir, tpl **out, diag
     int rc = -1;
     if (fstat(fd, &st) < 0) {
         diag_set(d, CMDAI_E_IO, path, 0, 0, "cannot stat: %s", strerror(errno));
-    } else if (!read_fd(&R0, fd, path, &st, &buf, &len)) {
+    } else if (!read_fd(&R0, fd, path, NULL, &st, &buf, &len)) {
         close(fd);
         fd = -1;
         top->path = arena_strdup(a, path);

@@ -577,6 +577,24 @@ static void every_prefix_of_a_template_fails_cleanly(void **state)
     free(full);
 }
 
+static void missing_top_file_is_an_io_error(void **state)
+{
+    (void)state;
+    arena a;
+    diag d;
+    tpl *t = (tpl *)&d; /* must be reset to NULL */
+    arena_init(&a);
+    diag_init(&d);
+    assert_int_equal(tpl_load(&a, "cases/no-such-dir/input.yaml", NULL, &t, &d), -1);
+    assert_null(t);
+    assert_int_equal(d.code, CMDAI_E_IO);
+    assert_string_equal(d.file, "cases/no-such-dir/input.yaml");
+    diag_init(&d);
+    assert_int_equal(tpl_load(&a, "cases", NULL, &t, &d), -1); /* a directory */
+    assert_int_equal(d.code, CMDAI_E_IO);
+    arena_release(&a);
+}
+
 static int cmp_names(const void *x, const void *y)
 {
     return strcmp(*(char *const *)x, *(char *const *)y);
@@ -597,6 +615,7 @@ int main(void)
         cmocka_unit_test(name_without_stdlib_dir_is_an_error),
         cmocka_unit_test(memory_extends_resolve_against_cwd),
         cmocka_unit_test(every_prefix_of_a_template_fails_cleanly),
+        cmocka_unit_test(missing_top_file_is_an_io_error),
     };
     int failures = cmocka_run_group_tests_name("tpl_units", units, NULL, NULL);
 
