@@ -174,15 +174,15 @@ static int check_dup_keys(arena *a, const char *file, const tpl_node *m, diag *d
     }
     qsort(k, m->n, sizeof *k, sort_key_cmp);
     const sort_key *best = NULL, *best_first = NULL;
+    size_t run = 0; /* first entry of the current run of equal keys (lowest idx: sorted by idx within) */
     for (size_t i = 1; i < m->n; i++) {
-        if (k[i].key->len != k[i - 1].key->len || memcmp(k[i].key->s, k[i - 1].key->s, k[i].key->len))
+        if (k[i].key->len != k[i - 1].key->len || memcmp(k[i].key->s, k[i - 1].key->s, k[i].key->len)) {
+            run = i;
             continue;
-        size_t j = i - 1; /* the first of this run of equal keys */
-        while (j > 0 && k[j - 1].key->len == k[i].key->len && !memcmp(k[j - 1].key->s, k[i].key->s, k[i].key->len))
-            j--;
-        if (!best || k[i].idx < best->idx) {
+        }
+        if (i == run + 1 && (!best || k[i].idx < best->idx)) { /* the run's second is its earliest repeat */
             best = &k[i];
-            best_first = &k[j];
+            best_first = &k[run];
         }
     }
     if (!best)
