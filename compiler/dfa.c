@@ -220,7 +220,8 @@ static uint32_t intern(builder *b, int *isnew)
             na++;
         }
     }
-    qsort(b->acc_pool.v + b->acc_off.v[nst], na, sizeof(uint32_t), cmp_u32);
+    if (na) /* acc_pool.v is still NULL before the first accepting state: qsort(NULL, 0) is UB */
+        qsort(b->acc_pool.v + b->acc_off.v[nst], na, sizeof(uint32_t), cmp_u32);
     vpush(&b->acc_len, na);
     *isnew = 1;
     return nst;
