@@ -1,5 +1,5 @@
 /* pattern.c — one simple-command pattern -> NFA fragment over the canonical
- * stage form  CMD prog (FLAG f)* (ARG a)* (REDIR op RTGT t)* END.
+ * stage form  CMD prog (ARG a)* (FLAG f)* (REDIR op RTGT t)* END.
  * Flags are unordered: k required flag groups become the union over the k!
  * orders of  F* g1 F* g2 ... F*  (k is bounded by PAT_MAX_GROUPS), which is
  * linear per order because the normalizer sorts flags; redirections likewise.
@@ -506,27 +506,21 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out)
     for (size_t i = 0; i < npos; i++)
         if (pos[i]->kind != AST_W_ANY)
             need_pos = i + 1;
-    int last = cmd->nredirs ? 3 : need_pos ? 2 : ng ? 1 : 0;
+    /* Regions in canonical order: prog, args, flags, redirections. */
+    enum { R_PROG, R_ARGS, R_FLAGS, R_REDIRS };
+    int last = cmd->nredirs ? R_REDIRS : ng ? R_FLAGS : need_pos ? R_ARGS : R_PROG;
     int stop = eager ? last : -1;
     bset sep = {{0}};
     bset_add(&sep, RT_C_FLAG);
     bset_add(&sep, RT_C_ARG);
     bset_add(&sep, RT_C_REDIR);
     bset_add(&sep, RT_C_END);
-    if (stop == 0) {
-        *out = nfa_cat(m, f, nfa_set(m, &sep));
-        return 0;
-    }
-    nfa_frag x;
-    if (unordered(c, groups, sizeof groups[0], ng, group_item, any_flags, stop != 1, &x))
-        return -1;
-    f = nfa_cat(m, f, x);
-    if (stop == 1) {
+    if (stop == R_PROG) {
         *out = nfa_cat(m, f, nfa_set(m, &sep));
         return 0;
     }
     int eol = 0;
-    size_t upto = stop == 2 ? need_pos : npos;
+    size_t upto = stop == R_ARGS ? need_pos : npos;
     for (size_t i = 0; i < upto; i++) {
         const ast_word *w = pos[i];
         if (w->kind == AST_W_ANY) {
@@ -540,19 +534,29 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out)
             f = nfa_cat(m, nfa_cat(m, f, nfa_byte(m, RT_C_ARG)), t);
         }
     }
-    if (stop == 2) {
-        if (eol) { /* no further argument: the next token is a redirection or the end */
-            sep.w[0] &= ~(((uint64_t)1 << RT_C_FLAG) | ((uint64_t)1 << RT_C_ARG));
-        }
+    if (stop == R_ARGS) {
+        if (eol) /* no further argument: the next token is a flag, a redirection or the end */
+            sep.w[0] &= ~((uint64_t)1 << RT_C_ARG);
         *out = nfa_cat(m, f, nfa_set(m, &sep));
         return 0;
     }
     if (!eol)
         f = nfa_cat(m, f, any_args(m));
-    if (unordered(c, cmd->redirs, sizeof cmd->redirs[0], (int)cmd->nredirs, redir_item, any_redirs, stop != 3, &x))
+    nfa_frag x;
+    if (unordered(c, groups, sizeof groups[0], ng, group_item, any_flags, stop != R_FLAGS, &x))
         return -1;
     f = nfa_cat(m, f, x);
-    if (stop == 3) {
+    if (stop == R_FLAGS) {
+        sep.w[0] &= ~((uint64_t)1 << RT_C_ARG);
+        *out = nfa_cat(m, f, nfa_set(m, &sep));
+        return 0;
+    }
+    if (unordered(c, cmd->redirs, sizeof cmd->redirs[0], (int)cmd->nredirs, redir_item, any_redirs,
+                  stop != R_REDIRS, &x))
+        return -1;
+    f = nfa_cat(m, f, x);
+    if (stop == R_REDIRS) {
+        sep.w[0] &= ~(((uint64_t)1 << RT_C_ARG) | ((uint64_t)1 << RT_C_FLAG));
         *out = nfa_cat(m, f, nfa_set(m, &sep));
         return 0;
     }

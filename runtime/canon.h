@@ -4,12 +4,14 @@
  * note [canonical form]: a command line becomes a list of *units*; a unit is
  * one pipeline of *stages*; a stage is one simple command:
  *
- *   stage := CMD prog (FLAG flag)* (ARG arg)* (REDIR op RTGT target)* END
+ *   stage := CMD prog (ARG arg)* (FLAG flag)* (REDIR op RTGT target)* END
  *   unit  := stage+
  *
  * prog is the program's basename with quotes/escapes resolved (or the single
  * byte DYN when the name is only known at run time).  Flags are de-clustered
- * (-rf -> -f -r), carry a value as "-o=value" / "--name=value" when the
+ * (-rf -> -f -r) and come after the args, so that a subcommand (the first
+ * arg: "git push", "kubectl delete") splits the automaton into small
+ * branches before flags are tracked; they carry a value as "-o=value" / "--name=value" when the
  * program's option table says they take one, and are sorted (memcmp) with
  * duplicates removed.  Args keep their order.  Redirection ops are one of
  * ">", ">>", "<", "<>", ">&", "<&" (fd numbers dropped).  Token bytes are never

@@ -290,26 +290,32 @@ size_t rt_norm_render(const rt_norm *n, uint32_t unit, char *out, size_t cap)
                 radd_tok(&r, b + i, l);
                 i += l;
             }
+            /* Rendered as prog, flags, "::", args, redirs whatever the byte
+             * order (args precede flags in the canonical bytes): three passes. */
+            size_t body = i;
             int args = 0;
-            while (i < e && b[i] != RT_C_END && b[i] != RT_C_CMD) {
-                unsigned char k = b[i++];
-                size_t l = tok_len(b, i, e);
-                if (k == RT_C_FLAG) {
-                    radd(&r, " ", 1);
-                    radd_tok(&r, b + i, l);
-                } else if (k == RT_C_ARG) {
-                    if (args++)
+            for (int pass = 0; pass < 3; pass++) {
+                i = body;
+                while (i < e && b[i] != RT_C_END && b[i] != RT_C_CMD) {
+                    unsigned char k = b[i++];
+                    size_t l = tok_len(b, i, e);
+                    if (k == RT_C_FLAG && pass == 0) {
                         radd(&r, " ", 1);
-                    else
-                        radd(&r, " :: ", 4);
-                    radd_tok(&r, b + i, l);
-                } else if (k == RT_C_REDIR) {
-                    radd(&r, " ", 1);
-                    radd(&r, b + i, l);
-                } else if (k == RT_C_RTGT) {
-                    radd_tok(&r, b + i, l);
+                        radd_tok(&r, b + i, l);
+                    } else if (k == RT_C_ARG && pass == 1) {
+                        if (args++)
+                            radd(&r, " ", 1);
+                        else
+                            radd(&r, " :: ", 4);
+                        radd_tok(&r, b + i, l);
+                    } else if (k == RT_C_REDIR && pass == 2) {
+                        radd(&r, " ", 1);
+                        radd(&r, b + i, l);
+                    } else if (k == RT_C_RTGT && pass == 2) {
+                        radd_tok(&r, b + i, l);
+                    }
+                    i += l;
                 }
-                i += l;
             }
             if (i < e && b[i] == RT_C_END)
                 i++;

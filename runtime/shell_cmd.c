@@ -253,11 +253,13 @@ static void emit_stage(sh_ctx *c, const prog *pr, uint32_t f0, uint32_t f1, uint
     sort_flags(c, x0, x0 + nf);
     const rt_norm_tok *tk = c->n->tok;
     const unsigned char *s = c->n->scratch;
+    /* Args before flags (note [canonical form]): the subcommand in the first
+     * arg splits the automaton into small branches before any flag is seen. */
+    for (uint32_t j = x0 + nf; j < c->ntok; j++)
+        put_norm(c, RT_C_ARG, s + tk[j].off, tk[j].len);
     for (uint32_t j = x0; j < x0 + nf; j++)
         if (j == x0 || emitted_cmp(s + tk[j - 1].off, tk[j - 1].len, s + tk[j].off, tk[j].len) != 0)
             rt_sh_put_tok(c, RT_C_FLAG, s + tk[j].off, tk[j].len);
-    for (uint32_t j = x0 + nf; j < c->ntok; j++)
-        put_norm(c, RT_C_ARG, s + tk[j].off, tk[j].len);
     rt_sh_emit_redirs(c, r0, r1);
     unsigned char e = RT_C_END;
     rt_sh_put(c, &e, 1);

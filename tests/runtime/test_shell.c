@@ -1141,7 +1141,7 @@ static void expect_bytes(const char *in, const char *want, size_t wlen)
 static void test_canonical_bytes(void **state)
 {
     (void)state;
-    BYTES("rm -rf /x", "\001rm\002-f\002-r\003/x\006");
+    BYTES("rm -rf /x", "\001rm\003/x\002-f\002-r\006"); /* args before flags */
     BYTES("echo hi >/dev/sda", "\001echo\003hi\004>\005/dev/sda\006");
     BYTES("$X -f", "\001\007\002-f\006");
     BYTES("a | b", "\001a\006\001b\006");
