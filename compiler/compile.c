@@ -43,7 +43,7 @@ typedef struct cc {
     cc_atom *atoms;
     uint32_t natoms, atomcap;
     uint32_t atom_dyn, atom_tools;
-    uint32_t nfinal;   /* accept states to link */
+    const tpl_pattern *src; /* the pattern being compiled, for diagnostics */
 } cc;
 
 static void hub_add(cc *c, uint32_t entry)
@@ -72,18 +72,18 @@ static nfa_frag skip_stage(nfa *m, int after_cmd)
     return nfa_cat(m, f, nfa_byte(m, RT_C_END));
 }
 
-static int stage_list(cc *c, const ast_node *n, const ast_node **out, int *k, int cap)
+static int stage_list(pat_ctx *pc, const ast_node *n, const ast_node **out, int *k, int cap)
 {
     if (n->kind == AST_PIPE) {
-        if (stage_list(c, n->a, out, k, cap) || stage_list(c, n->b, out, k, cap))
+        if (stage_list(pc, n->a, out, k, cap) || stage_list(pc, n->b, out, k, cap))
             return -1;
         return 0;
     }
     if (n->kind != AST_CMD && n->kind != AST_OR)
-        return diag_set(c->d, CMDAI_E_SEMANTIC, c->t->file, n->line, n->column,
-                        "a pipeline stage must be a command pattern (and/not cannot be inside '|')");
+        return pat_err(pc, CMDAI_E_SEMANTIC, n->line, n->column,
+                       "a pipeline stage must be a command pattern (and/not cannot be inside '|')");
     if (*k >= cap)
-        return diag_set(c->d, CMDAI_E_SEMANTIC, c->t->file, n->line, n->column, "pipeline pattern too long");
+        return pat_err(pc, CMDAI_E_SEMANTIC, n->line, n->column, "pipeline pattern too long");
     out[(*k)++] = n;
     return 0;
 }
@@ -99,8 +99,7 @@ static int stage_frag(cc *c, pat_ctx *pc, const ast_node *n, int eager, nfa_frag
         return 0;
     }
     if (n->kind != AST_CMD)
-        return diag_set(c->d, CMDAI_E_SEMANTIC, c->t->file, n->line, n->column,
-                        "and/not cannot be combined inside a pipeline stage");
+        return pat_err(pc, CMDAI_E_SEMANTIC, n->line, n->column, "and/not cannot be combined inside a pipeline stage");
     return pat_stage(pc, n, eager, out);
 }
 
@@ -114,9 +113,10 @@ static int build_atom(cc *c, const ast_node *n, int eager, uint32_t *id)
         }
     const ast_node *st[64];
     int k = 0;
-    if (stage_list(c, n, st, &k, 64))
+    pat_ctx pc = {.m = &c->m, .t = c->t, .a = c->a, .d = c->d, .file = c->src->pos.file,
+                  .line0 = c->src->pos.line, .col0 = c->src->pos.column};
+    if (stage_list(&pc, n, st, &k, 64))
         return -1;
-    pat_ctx pc = {.m = &c->m, .t = c->t, .a = c->a, .d = c->d, .file = c->t->file};
     nfa_frag f;
     /* Only the last stage may stop early: earlier ones must reach END. */
     if (stage_frag(c, &pc, st[0], eager && k == 1, &f))
@@ -398,10 +398,12 @@ int cc_compile(arena *a, const tpl *t, uint32_t max_states, ir **out, diag *d)
          * and/not/unless need the whole simple command, so they are judged
          * at its END (note [eager atoms]). */
         monotone[i] = tr->nunless == 0 && ast_monotone(tr->match.ast);
+        c.src = &tr->match;
         if (build_formula(&c, tr->match.ast, monotone[i], &f))
             goto out;
         for (size_t u = 0; u < tr->nunless; u++) {
             cc_f *g, *ng = arena_alloc(a, sizeof *ng), *both = arena_alloc(a, sizeof *both);
+            c.src = &tr->unless[u];
             if (build_formula(&c, tr->unless[u].ast, 0, &g))
                 goto out;
             ng->kind = F_NOT;

@@ -6,6 +6,8 @@
  * Positionals are ordered, prefix-anchored, with an implicit trailing "...". */
 #include "pattern.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "canon.h"
@@ -28,6 +30,18 @@ typedef struct flag_group {
     flag_alt alts[16];
     int nalts;
 } flag_group;
+
+int pat_err(pat_ctx *c, int code, int line, int col, const char *fmt, ...)
+{
+    char text[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    int fl, fc;
+    ast_pos_map(c->line0, c->col0, line, col, &fl, &fc);
+    return diag_set(c->d, code, c->file, fl, fc, "%s", text);
+}
 
 static int is_glob_text(const char *s, size_t n)
 {
@@ -131,7 +145,7 @@ int pat_token(pat_ctx *c, const ast_word *w, int path, nfa_frag *out)
         return 0;
     case AST_W_REGEX:
         if (!w->regex)
-            return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "regex was not parsed");
+            return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "regex was not parsed");
         *out = nfa_regex(c->m, w->regex);
         return 0;
     case AST_W_ALT: {
@@ -143,19 +157,19 @@ int pat_token(pat_ctx *c, const ast_word *w, int path, nfa_frag *out)
             f = i ? nfa_alt(c->m, f, g) : g;
         }
         if (!w->nalts)
-            return diag_set(c->d, CMDAI_E_SYNTAX, c->file, w->line, w->column, "empty alternative");
+            return pat_err(c, CMDAI_E_SYNTAX, w->line, w->column, "empty alternative");
         *out = f;
         return 0;
     }
     case AST_W_LIST: {
         const tpl_list *l = c->t ? tpl_find_list(c->t, w->text) : NULL;
         if (!l) {
-            diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "unknown list @%s", w->text);
+            pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "unknown list @%s", w->text);
             diag_hint(c->d, "define it under template.lists");
             return -1;
         }
         if (!l->nitems)
-            return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "list @%s is empty", w->text);
+            return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "list @%s is empty", w->text);
         nfa_frag f = {NFA_NONE, NFA_NONE};
         for (size_t i = 0; i < l->nitems; i++) {
             nfa_frag g;
@@ -170,7 +184,7 @@ int pat_token(pat_ctx *c, const ast_word *w, int path, nfa_frag *out)
     case AST_W_EOL:
         break;
     }
-    return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "'...' and '$' stand only for arguments");
+    return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "'...' and '$' stand only for arguments");
 }
 
 /* ---- flags ------------------------------------------------------------ */
@@ -213,7 +227,7 @@ static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag
         flag_alt fa = {.w = w, .glob = 1};
         if (in_alt) {
             if (cur->nalts >= 16)
-                return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "too many alternatives");
+                return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "too many alternatives");
             cur->alts[cur->nalts++] = fa;
             return 0;
         }
@@ -234,7 +248,7 @@ static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag
         }
         if (in_alt) {
             if (cur->nalts >= 16)
-                return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "too many alternatives");
+                return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "too many alternatives");
             cur->alts[cur->nalts++] = fa;
             return 0;
         }
@@ -246,7 +260,7 @@ static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag
         return 1;
     }
     if (in_alt) {
-        diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column,
+        pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column,
                  "flag cluster '%s' cannot be one alternative", t);
         diag_hint(c->d, "write each flag on its own, e.g. {-r,-R} {-f,--force}");
         return -1;
@@ -283,7 +297,7 @@ static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag
     }
     return added;
 too_many:
-    diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "more than %d flag groups in one pattern",
+    pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "more than %d flag groups in one pattern",
              PAT_MAX_GROUPS);
     diag_hint(c->d, "split the rule, or use 'and' between two patterns");
     return -1;
@@ -439,12 +453,12 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out)
 {
     nfa *m = c->m;
     if (cmd->kind != AST_CMD || cmd->nwords == 0)
-        return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, cmd->line, cmd->column, "expected a command pattern");
+        return pat_err(c, CMDAI_E_SEMANTIC, cmd->line, cmd->column, "expected a command pattern");
     if (cmd->nwords > PAT_MAX_WORDS)
-        return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, cmd->line, cmd->column, "pattern has too many words");
+        return pat_err(c, CMDAI_E_SEMANTIC, cmd->line, cmd->column, "pattern has too many words");
     const ast_word *prog = cmd->words[0];
     if (prog->kind == AST_W_ANY || prog->kind == AST_W_EOL) {
-        diag_set(c->d, CMDAI_E_SEMANTIC, c->file, prog->line, prog->column, "a pattern must start with a program");
+        pat_err(c, CMDAI_E_SEMANTIC, prog->line, prog->column, "a pattern must start with a program");
         diag_hint(c->d, "use * to match any program");
         return -1;
     }
@@ -480,7 +494,7 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out)
         }
         if (!dashdash && !no_flags && word_is_flag_alt(w)) {
             if (ng >= PAT_MAX_GROUPS)
-                return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, w->line, w->column, "more than %d flag groups",
+                return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "more than %d flag groups",
                                 PAT_MAX_GROUPS);
             flag_group *g = &groups[ng];
             g->nalts = 0;
@@ -491,12 +505,12 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out)
             continue;
         }
         if (w->kind == AST_W_EOL && i + 1 != cmd->nwords)
-            return diag_set(c->d, CMDAI_E_SYNTAX, c->file, w->line, w->column, "'$' must be the last word");
+            return pat_err(c, CMDAI_E_SYNTAX, w->line, w->column, "'$' must be the last word");
         pos[npos++] = w;
     }
 
     if (cmd->nredirs > PAT_MAX_GROUPS)
-        return diag_set(c->d, CMDAI_E_SEMANTIC, c->file, cmd->line, cmd->column, "more than %d redirections",
+        return pat_err(c, CMDAI_E_SEMANTIC, cmd->line, cmd->column, "more than %d redirections",
                         PAT_MAX_GROUPS);
     /* note [eager atoms]: an eager pattern stops right after its last required
      * element and the separator byte that ends that token, instead of

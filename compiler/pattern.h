@@ -14,7 +14,8 @@ typedef struct pat_ctx {
     const tpl *t;  /* for @lists */
     arena *a;
     diag *d;
-    const char *file;
+    const char *file;  /* where the pattern text is, for diagnostics */
+    int line0, col0;   /* position of its first character (ast_pos_map) */
 } pat_ctx;
 
 /* One simple-command pattern, from right after RT_C_CMD to right after
@@ -25,6 +26,10 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out);
 /* One token pattern (LIT, GLOB, REGEX, ALT, LIST) over token bytes. `path`:
  * literals are lexically path-normalized like the normalizer does for args. */
 int pat_token(pat_ctx *c, const ast_word *w, int path, nfa_frag *out);
+
+/* A diagnostic at a pattern-relative position (AST line/column), reported
+ * in the pattern's file.  Returns -1. */
+int pat_err(pat_ctx *c, int code, int line, int col, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Lexical path normalization shared with the normalizer's rules for args:
  * collapse "//", drop "." segments, resolve ".." for absolute paths, strip a
