@@ -12,6 +12,7 @@
 
 #include "canon.h"
 #include "opts.h"
+#include "shell.h"
 
 #define PAT_MAX_GROUPS 5   /* 5! = 120 orders; more is a design smell, not a need */
 #define PAT_MAX_WORDS 256
@@ -56,43 +57,13 @@ static int is_glob_text(const char *s, size_t n)
     return 0;
 }
 
-size_t pat_path_norm(char *s, size_t len)
+/* Literal args are canonicalized by the normalizer's own path rules. */
+static size_t path_norm(arena *a, char **s, size_t len)
 {
-    int abs = len > 0 && s[0] == '/';
-    if (!abs && !(len > 0 && (s[0] == '~' || s[0] == '.')) && !(len >= 5 && !memcmp(s, "$HOME", 5)))
-        return len;
-    char out[4096];
-    size_t seg[512]; /* start offsets in out of kept segments */
-    int nseg = 0;
-    size_t o = 0, i = 0;
-    if (len >= sizeof out)
-        return len;
-    while (i < len) {
-        while (i < len && s[i] == '/')
-            i++;
-        size_t b = i;
-        while (i < len && s[i] != '/')
-            i++;
-        size_t n = i - b;
-        if (n == 0 || (n == 1 && s[b] == '.'))
-            continue;
-        if (abs && n == 2 && s[b] == '.' && s[b + 1] == '.') {
-            if (nseg > 0)
-                o = seg[--nseg];
-            continue;
-        }
-        if (nseg == 512)
-            return len;
-        seg[nseg++] = o;
-        if (abs || o > 0)
-            out[o++] = '/';
-        memcpy(out + o, s + b, n);
-        o += n;
-    }
-    if (o == 0)
-        out[o++] = abs ? '/' : '.';
-    memcpy(s, out, o);
-    return o;
+    unsigned char *out = arena_alloc(a, len + 1);
+    size_t n = len ? rt_path_normalize((const unsigned char *)*s, len, out) : 0;
+    *s = (char *)out;
+    return n;
 }
 
 static int list_item_frag(pat_ctx *c, const tpl_list *l, size_t k, int path, const ast_word *w, nfa_frag *out)
@@ -122,7 +93,7 @@ static int list_item_frag(pat_ctx *c, const tpl_list *l, size_t k, int path, con
         buf[bl++] = it[i];
     }
     if (path)
-        bl = pat_path_norm(buf, bl);
+        bl = path_norm(c->a, &buf, bl);
     *out = nfa_literal(c->m, buf, bl);
     return 0;
 }
@@ -135,8 +106,8 @@ int pat_token(pat_ctx *c, const ast_word *w, int path, nfa_frag *out)
             *out = nfa_literal(c->m, w->text, w->len);
             return 0;
         }
-        char *buf = arena_strndup(c->a, w->text, w->len);
-        size_t n = pat_path_norm(buf, w->len);
+        char *buf = (char *)w->text;
+        size_t n = path_norm(c->a, &buf, w->len);
         *out = nfa_literal(c->m, buf, n);
         return 0;
     }

@@ -31,9 +31,4 @@ int pat_token(pat_ctx *c, const ast_word *w, int path, nfa_frag *out);
  * in the pattern's file.  Returns -1. */
 int pat_err(pat_ctx *c, int code, int line, int col, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Lexical path normalization shared with the normalizer's rules for args:
- * collapse "//", drop "." segments, resolve ".." for absolute paths, strip a
- * trailing '/'.  In place; returns the new length. */
-size_t pat_path_norm(char *s, size_t len);
-
 #endif

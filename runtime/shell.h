@@ -39,6 +39,12 @@ typedef struct rt_norm {
  * written stay valid (callers fail closed anyway). */
 int rt_norm_run(rt_norm *n, const char *cmd, size_t len);
 
+/* The normalizer's lexical path normalization of one argument (no-op for
+ * words that are not path-like), for the compiler to canonicalize pattern
+ * literals exactly like command words.  out has room for n bytes; returns
+ * the new length. */
+size_t rt_path_normalize(const unsigned char *t, size_t n, unsigned char *out);
+
 /* Human-readable rendering of unit i for tests, `explain` and `--dump`:
  * stages joined by " | "; a stage is prog, then each flag, then "::" and each
  * arg, then each redirection as op+target; tokens with spaces or that are
