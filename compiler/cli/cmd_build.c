@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "exitcodes.h"
@@ -175,8 +176,23 @@ int cmd_build(int argc, char **argv)
         defout = arena_printf(&a, "%s.cpb", t->name);
         out = defout;
     }
+    /* Sign in memory first: a key that cannot be loaded must not leave an
+     * unsigned bundle behind (bad input never writes a partial result). */
+    char *sigtext = NULL;
+    size_t siglen = 0;
+    if (seckey) {
+        char *comment = arena_printf(&a, "cmdai-policy bundle %s %s serial %llu", t->name, t->version,
+                                     (unsigned long long)eo.serial);
+        if (sign_file_mem(seckey, bytes, len, comment, &sigtext, &siglen, &d)) {
+            free(bytes);
+            cli_diag(&d);
+            rc = d.code == CMDAI_E_IO ? EXIT_NOINPUT : cli_exit(&d);
+            goto done;
+        }
+    }
     if (emit_write_file(out, bytes, len, &d)) {
         free(bytes);
+        free(sigtext);
         cli_diag(&d);
         rc = EXIT_CANTCREAT;
         goto done;
@@ -186,14 +202,17 @@ int cmd_build(int argc, char **argv)
             cli_prog, t->name, t->version, r->nrules, r->nstates, r->nclasses, len,
             r->nrules ? (double)len / r->nrules : 0.0, r->compile_ms, out);
     if (seckey) {
-        char *comment = arena_printf(&a, "cmdai-policy bundle %s %s serial %llu", t->name, t->version,
-                                     (unsigned long long)eo.serial);
-        if (sign_file(seckey, out, NULL, comment, &d)) {
+        char *sigpath = arena_printf(&a, "%s.minisig", out);
+        int bad = emit_write_file(sigpath, sigtext, siglen, &d);
+        free(sigtext);
+        if (bad) {
+            /* The new bundle would sit beside an old or no signature: remove it. */
+            unlink(out);
             cli_diag(&d);
-            rc = d.code == CMDAI_E_IO ? EXIT_NOINPUT : cli_exit(&d);
+            rc = EXIT_CANTCREAT;
             goto done;
         }
-        fprintf(stderr, "%s: signed %s.minisig\n", cli_prog, out);
+        fprintf(stderr, "%s: signed %s\n", cli_prog, sigpath);
     }
 done:
     ir_free(r);
