@@ -121,7 +121,7 @@ CMDAI_API cmdai_bundle *cmdai_open_mem(const void *data, size_t len, const char 
 CMDAI_API void cmdai_close(cmdai_bundle *b);
 
 /* Decide on one command line (any bytes; NUL not required).  Thread-safe, no
- * allocation; uses about 80 KiB of stack.  Returns CMDAI_OK, or an error code
+ * allocation; uses about 115 KiB of stack (give threads >= 256 KiB).  Returns CMDAI_OK, or an error code
  * (too long, too deep, too complex) in which case *out is a fail-closed deny
  * with reason CMDAI_REASON_ERROR. */
 CMDAI_API int cmdai_eval(const cmdai_bundle *b, const char *cmd, size_t len, cmdai_verdict *out);
