@@ -48,7 +48,8 @@ static void usage_check(FILE *f)
             "  --batch         read one command per line on stdin, print one JSON verdict per line\n"
             "\n"
             "exit status: 0 allow, 10 warn, 20 confirm, 30 deny (with --batch: 0 when every line was\n"
-            "decided); 64 usage, 65 bad input, 66 cannot open, 67 malformed bundle, 68 format too new,\n"
+            "decided, 65 when one could not be analysed); 64 usage, 65 bad input (command too long,\n"
+            "too deep, too complex), 66 cannot open, 67 malformed bundle, 68 format too new,\n"
             "77 bad signature, 78 unknown key or no trust, 79 expired, 80 rolled back.\n");
 }
 
@@ -87,7 +88,7 @@ static int check_batch(const cmdai_bundle *b)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    int rc = 0;
+    int rc = 0, bad = 0;
     while ((n = getline(&line, &cap, stdin)) >= 0) {
         size_t len = (size_t)n;
         if (len && line[len - 1] == '\n')
@@ -96,6 +97,8 @@ static int check_batch(const cmdai_bundle *b)
             len--;
         cmdai_verdict v;
         int e = cmdai_eval(b, line, len, &v);
+        if (e != CMDAI_OK)
+            bad = 1; /* printed as a fail-closed deny; the run exits 65 */
         json_t *o = vj_verdict(b, &v, e);
         json_object_set_new(o, "command", vj_string(line, len > 4096 ? 4096 : len));
         char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -112,7 +115,7 @@ static int check_batch(const cmdai_bundle *b)
         fprintf(stderr, "%s: cannot write output: %s\n", prog, strerror(errno));
         return EXIT_CANTCREAT;
     }
-    return rc;
+    return rc ? rc : bad ? EXIT_DATAERR : 0;
 }
 
 static int cmd_check(int argc, char **argv)
