@@ -256,14 +256,17 @@ int rt_opts_takes_value(const rt_prog_opts *po, const char *opt, size_t len)
 {
     if (!po || !opt || len < 2 || opt[0] != '-')
         return 0;
-    /* Long names (and single-dash long names) are looked up whole. */
+    /* A short option is one letter after one dash.  Unless the program also
+     * spells long names with one dash, the long list cannot hold it. */
+    if (len == 2 && opt[1] != '-') {
+        if (po->short_val && opt[1] != '\0' && strchr(po->short_val, opt[1]))
+            return 1;
+        if (!(po->flags & RT_OPT_LONG_SINGLE_DASH))
+            return 0;
+    }
     if (po->long_val)
         for (const char *const *l = po->long_val; *l; l++)
-            if (key_cmp(opt, len, *l) == 0)
+            if ((*l)[1] == opt[1] && (*l)[2] == (len > 2 ? opt[2] : '\0') && key_cmp(opt, len, *l) == 0)
                 return 1;
-    /* A short option is one letter after one dash; with single-dash long
-     * names "-p" may be both, which the list lookup above already covered. */
-    if (len == 2 && opt[1] != '-' && opt[1] != '\0' && po->short_val)
-        return strchr(po->short_val, opt[1]) != NULL;
     return 0;
 }

@@ -20,7 +20,7 @@ enum {
 static const struct special {
     const char *name;
     unsigned char kind, wflags;
-} specials[] = {
+} specials[] = { /* note [specials]: special() compares lengths before bytes */
     {"sudo", K_WRAP, W_ASSIGN}, {"doas", K_WRAP, W_ASSIGN}, {"env", K_WRAP, W_ASSIGN | W_ENV_S},
     {"nohup", K_WRAP, 0},       {"time", K_WRAP, 0},        {"nice", K_WRAP, 0},
     {"ionice", K_WRAP, 0},      {"timeout", K_WRAP, W_POS1}, {"exec", K_WRAP, 0},
@@ -37,9 +37,13 @@ static const struct special {
 
 static const struct special *special(const unsigned char *name, size_t n)
 {
-    for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++)
-        if (strlen(specials[i].name) == n && memcmp(specials[i].name, name, n) == 0)
+    if (n < 2 || n > 8)
+        return NULL; /* every name in specials[] is 2..8 bytes */
+    for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++) {
+        const char *s = specials[i].name;
+        if (s[0] == (char)name[0] && s[1] == (char)name[1] && strlen(s) == n && memcmp(s, name, n) == 0)
             return &specials[i];
+    }
     return NULL;
 }
 

@@ -104,9 +104,19 @@ void rt_sh_depth_out(sh_ctx *c);
 uint32_t rt_sh_tok_push(sh_ctx *c, uint32_t off, uint32_t len, uint32_t flags);
 int rt_sh_scratch_put(sh_ctx *c, const unsigned char *b, size_t len);
 
-/* shell_lex.c */
-int rt_sh_at(const sh_par *p, size_t k);
-int rt_sh_is_meta(int b);
+/* shell_lex.c (the two hottest helpers inline: they run per input byte) */
+static inline int rt_sh_at(const sh_par *p, size_t k)
+{
+    return p->i + k < p->n ? p->s[p->i + k] : -1;
+}
+
+static inline int rt_sh_is_meta(int b)
+{
+    /* '\r' separates words too: a CRLF line from a Windows editor or an agent
+     * must not smuggle "rm\r" past a rule about rm. */
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == ';' || b == '&' || b == '|' || b == '<' ||
+           b == '>' || b == '(' || b == ')';
+}
 void rt_sh_skip_blanks(sh_par *p);
 int rt_sh_redir_start(const sh_par *p);
 void rt_sh_lex_redir(sh_ctx *c, sh_par *p, uint32_t stage);

@@ -8,19 +8,6 @@
 
 #include "shell_int.h"
 
-int rt_sh_at(const sh_par *p, size_t k)
-{
-    return p->i + k < p->n ? p->s[p->i + k] : -1;
-}
-
-int rt_sh_is_meta(int b)
-{
-    /* '\r' separates words too: a CRLF line from a Windows editor or an agent
-     * must not smuggle "rm\r" past a rule about rm. */
-    return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == ';' || b == '&' || b == '|' || b == '<' ||
-           b == '>' || b == '(' || b == ')';
-}
-
 void rt_sh_skip_blanks(sh_par *p)
 {
     for (;;) {
@@ -40,8 +27,10 @@ void rt_sh_skip_blanks(sh_par *p)
 
 static int wput(sh_ctx *c, int b)
 {
-    unsigned char x = b < RT_C_MIN_TOKEN ? RT_C_SUB : (unsigned char)b;
-    return rt_sh_scratch_put(c, &x, 1);
+    if (c->stop >= RT_NORM_SCRATCH)
+        return rt_sh_scratch_put(c, NULL, 1); /* fails: TOO_COMPLEX */
+    c->n->scratch[c->stop++] = b < RT_C_MIN_TOKEN ? RT_C_SUB : (unsigned char)b;
+    return 0;
 }
 
 static int wraw(sh_ctx *c, const char *s)
