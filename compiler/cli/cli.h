@@ -35,6 +35,10 @@ typedef struct cli_bundle {
 int cli_bundle_view(cli_bundle *cb, const unsigned char *data, size_t len, cmdai_error *err);
 void cli_bundle_free(cli_bundle *cb);
 int cli_read_file(const char *path, unsigned char **out, size_t *len, diag *d);
+/* Outputs are replaced by rename(): refuse a path that exists and is not a
+ * regular file or a symlink (as root, `-o /dev/null` would otherwise replace
+ * the device with a file).  0, or -1 after printing why. */
+int cli_check_output(const char *path);
 
 int cmd_lint(int argc, char **argv);
 int cmd_build(int argc, char **argv);

@@ -176,6 +176,12 @@ int cmd_build(int argc, char **argv)
         defout = arena_printf(&a, "%s.cpb", t->name);
         out = defout;
     }
+    char *sigpath = arena_printf(&a, "%s.minisig", out);
+    if (cli_check_output(out) || (seckey && cli_check_output(sigpath))) {
+        free(bytes);
+        rc = EXIT_CANTCREAT;
+        goto done;
+    }
     /* Sign in memory first: a key that cannot be loaded must not leave an
      * unsigned bundle behind (bad input never writes a partial result). */
     char *sigtext = NULL;
@@ -202,7 +208,6 @@ int cmd_build(int argc, char **argv)
             cli_prog, t->name, t->version, r->nrules, r->nstates, r->nclasses, len,
             r->nrules ? (double)len / r->nrules : 0.0, r->compile_ms, out);
     if (seckey) {
-        char *sigpath = arena_printf(&a, "%s.minisig", out);
         int bad = emit_write_file(sigpath, sigtext, siglen, &d);
         free(sigtext);
         if (bad) {

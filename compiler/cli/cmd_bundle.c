@@ -277,6 +277,8 @@ int cmd_keygen(int argc, char **argv)
         fprintf(stderr, "%s keygen: unexpected argument '%s'\n", cli_prog, argv[optind]);
         return EXIT_USAGE;
     }
+    if (cli_check_output(pub) || cli_check_output(sec))
+        return EXIT_CANTCREAT;
     diag d;
     diag_init(&d);
     if (sign_keygen(sec, pub, force, &d)) {

@@ -115,6 +115,16 @@ int cli_read_file(const char *path, unsigned char **out, size_t *len, diag *d)
     return 0;
 }
 
+int cli_check_output(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0 || S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode))
+        return 0;
+    fprintf(stderr, "%s: error: not a regular file; refusing to replace it\n", path);
+    fprintf(stderr, "  hint: write the output to a regular file path\n");
+    return -1;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
