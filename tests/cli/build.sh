@@ -111,6 +111,17 @@ cmp -s out/x.cpb good.cpb && cmp -s out/x.cpb.minisig good.minisig &&
 [ "$(ls -A out | sort | tr '\n' ' ')" = "x.cpb x.cpb.minisig " ] && ok "no temp files left in the output dir" ||
     bad "output dir holds: $(ls -A out)"
 
+# A path that exists but is not a regular file is never replaced (outputs are
+# renamed into place; as root `-o /dev/null` once replaced the device).  A FIFO
+# in the temp dir stands in for the device, so a regression harms nothing.
+mkfifo fifo.cpb fifo.pub
+expect_status 73 "build onto a FIFO" "$CC" build small.yaml -o fifo.cpb
+[ -p fifo.cpb ] && ok "build onto a FIFO: the FIFO is still there" || bad "fifo.cpb was replaced"
+grep -q 'not a regular file' "$TMP/err" && ok "says it is not a regular file" || bad "fifo: $(cat "$TMP/err")"
+expect_status 73 "keygen --force onto a FIFO" "$CC" keygen -p fifo.pub -s fifo.key --force
+[ -p fifo.pub ] && [ ! -e fifo.key ] && ok "keygen onto a FIFO: nothing replaced or written" || bad "keygen replaced fifo.pub"
+rm -f fifo.cpb fifo.pub
+
 # ---- default output name ---------------------------------------------------------------
 mkdir dflt
 (cd dflt && "$CC" build ../small.yaml 2> /dev/null) && [ -f dflt/small.cpb ] &&
