@@ -186,6 +186,32 @@ static int word_can_be_value(const ast_word *w)
     return 1;
 }
 
+static int too_many_groups(pat_ctx *c, const ast_word *w)
+{
+    pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "more than %d flag groups in one pattern", PAT_MAX_GROUPS);
+    diag_hint(c->d, "split the rule, or use 'and' between two patterns");
+    return -1;
+}
+
+/* One flag alternative: appended to the group being built (inside {..}),
+ * or a group of its own.  Returns groups added (0 or 1), or -1. */
+static int place_alt(pat_ctx *c, const ast_word *w, const flag_alt *fa, flag_group *gs, int *ng, int in_alt,
+                     flag_group *cur)
+{
+    if (in_alt) {
+        if (cur->nalts >= 16)
+            return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "too many alternatives");
+        cur->alts[cur->nalts++] = *fa;
+        return 0;
+    }
+    if (*ng >= PAT_MAX_GROUPS)
+        return too_many_groups(c, w);
+    gs[*ng].nalts = 1;
+    gs[*ng].alts[0] = *fa;
+    (*ng)++;
+    return 1;
+}
+
 /* Split one flag word into alternatives of one group (single flag) or into
  * several groups (a short cluster "-rf").  Returns the number of groups
  * appended, or -1. */
@@ -194,20 +220,13 @@ static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag
 {
     const char *t = w->text;
     size_t n = w->len;
-    if (w->kind == AST_W_GLOB) {
+    /* A glob only in the value ("--name=*.pem") is a named flag whose value
+     * is a glob on the value, like any other token; a glob in the name
+     * ("--no-*") is a glob over the whole flag token. */
+    const char *geq = memchr(t, '=', n);
+    if (w->kind == AST_W_GLOB && (!geq || is_glob_text(t, (size_t)(geq - t)) || memchr(t, '\\', (size_t)(geq - t)))) {
         flag_alt fa = {.w = w, .glob = 1};
-        if (in_alt) {
-            if (cur->nalts >= 16)
-                return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "too many alternatives");
-            cur->alts[cur->nalts++] = fa;
-            return 0;
-        }
-        if (*ng >= PAT_MAX_GROUPS)
-            goto too_many;
-        gs[*ng].nalts = 1;
-        gs[*ng].alts[0] = fa;
-        (*ng)++;
-        return 1;
+        return place_alt(c, w, &fa, gs, ng, in_alt, cur);
     }
     const char *eq = memchr(t, '=', n);
     int single = t[1] == '-' || (po && (po->flags & RT_OPT_LONG_SINGLE_DASH)) || n == 2 || (eq && eq - t == 2);
@@ -217,18 +236,7 @@ static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag
             fa.vlit = eq + 1;
             fa.vlen = n - (size_t)(eq - t) - 1;
         }
-        if (in_alt) {
-            if (cur->nalts >= 16)
-                return pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "too many alternatives");
-            cur->alts[cur->nalts++] = fa;
-            return 0;
-        }
-        if (*ng >= PAT_MAX_GROUPS)
-            goto too_many;
-        gs[*ng].nalts = 1;
-        gs[*ng].alts[0] = fa;
-        (*ng)++;
-        return 1;
+        return place_alt(c, w, &fa, gs, ng, in_alt, cur);
     }
     if (in_alt) {
         pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column,
@@ -242,7 +250,7 @@ static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag
         if (t[i] == '=')
             break;
         if (*ng >= PAT_MAX_GROUPS)
-            goto too_many;
+            return too_many_groups(c, w);
         char *nm = arena_alloc(c->a, 3);
         nm[0] = '-';
         nm[1] = t[i];
@@ -267,11 +275,6 @@ static int flag_word(pat_ctx *c, const rt_prog_opts *po, const ast_word *w, flag
         added++;
     }
     return added;
-too_many:
-    pat_err(c, CMDAI_E_SEMANTIC, w->line, w->column, "more than %d flag groups in one pattern",
-             PAT_MAX_GROUPS);
-    diag_hint(c->d, "split the rule, or use 'and' between two patterns");
-    return -1;
 }
 
 static int flag_alt_frag(pat_ctx *c, const flag_alt *fa, nfa_frag *out)
@@ -285,10 +288,14 @@ static int flag_alt_frag(pat_ctx *c, const flag_alt *fa, nfa_frag *out)
     f = nfa_cat(m, f, nfa_literal(m, fa->name, fa->nlen));
     if (fa->vlit) {
         f = nfa_cat(m, f, nfa_byte(m, '='));
-        if (is_glob_text(fa->vlit, fa->vlen))
+        if (is_glob_text(fa->vlit, fa->vlen)) {
             f = nfa_cat(m, f, nfa_glob(m, fa->vlit, fa->vlen));
-        else
-            f = nfa_cat(m, f, nfa_literal(m, fa->vlit, fa->vlen));
+        } else {
+            /* The normalizer path-normalizes flag values: so do literals. */
+            char *v = (char *)fa->vlit;
+            size_t vl = path_norm(c->a, &v, fa->vlen);
+            f = nfa_cat(m, f, nfa_literal(m, v, vl));
+        }
     } else if (fa->value) {
         nfa_frag v;
         if (pat_token(c, fa->value, 1, &v))
@@ -340,7 +347,9 @@ static int redir_frag(pat_ctx *c, const ast_redir *r, nfa_frag *out)
     nfa_frag f = nfa_cat(m, nfa_byte(m, RT_C_REDIR), nfa_literal(m, r->op, strlen(r->op)));
     f = nfa_cat(m, f, nfa_byte(m, RT_C_RTGT));
     nfa_frag t;
-    if (pat_token(c, r->target, 1, &t))
+    if (r->target->kind == AST_W_ANY) /* "> ..." : any target (docs/dsl.md section 2) */
+        t = nfa_any_token_bytes(m);
+    else if (pat_token(c, r->target, 1, &t))
         return -1;
     *out = nfa_cat(m, f, t);
     return 0;

@@ -61,29 +61,10 @@ static const cpb_record *default_record(const struct cmdai_bundle *b, cpb_record
 
 /* note [decision records] in compiler/ir.h: a state's record is reported on
  * the byte that enters it; a simple command that reported nothing by its END
- * gets the template default. */
-static void walk(const struct cmdai_bundle *b, const unsigned char *p, size_t n, cmdai_verdict *v)
-{
-    uint32_t s = b->start;
-    int reported = 0;
-    cpb_record def;
-    for (size_t i = 0; i < n; i++) {
-        s = rt_step(b, s, p[i]);
-        uint32_t a = b->states[s].acc;
-        if (a) {
-            fold(b, v, &b->recs[a]);
-            reported = 1;
-        }
-        if (p[i] == RT_C_END) {
-            if (!reported)
-                fold(b, v, default_record(b, &def));
-            reported = 0;
-        }
-    }
-}
-
-void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
-                     void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)
+ * gets the template default.  Inlined into both callers, so the verdict walk
+ * pays no indirect call. */
+static inline void walk_records(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
+                                void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)
 {
     uint32_t s = b->start;
     unsigned stage = 0;
@@ -103,6 +84,30 @@ void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_
             stage++;
         }
     }
+}
+
+typedef struct fold_ctx {
+    const struct cmdai_bundle *b;
+    cmdai_verdict *v;
+} fold_ctx;
+
+static void fold_cb(void *ctx, unsigned stage, const cpb_record *r)
+{
+    fold_ctx *f = ctx;
+    (void)stage;
+    fold(f->b, f->v, r);
+}
+
+static void walk(const struct cmdai_bundle *b, const unsigned char *p, size_t n, cmdai_verdict *v)
+{
+    fold_ctx f = {b, v};
+    walk_records(b, p, n, fold_cb, &f);
+}
+
+void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
+                     void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)
+{
+    walk_records(b, p, n, on_record, ctx);
 }
 
 void rt_decide_units(const struct cmdai_bundle *b, const rt_norm *n, cmdai_verdict *out)

@@ -203,21 +203,8 @@ int cmd_explain(int argc, char **argv)
     const char *src = argv[optind++];
     if (optind < argc && !strcmp(argv[optind], "--"))
         optind++;
-    size_t len = 0;
-    for (int i = optind; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *cmd = malloc(len + 1);
-    if (!cmd)
-        abort();
-    size_t o = 0;
-    for (int i = optind; i < argc; i++) {
-        size_t l = strlen(argv[i]);
-        if (o)
-            cmd[o++] = ' ';
-        memcpy(cmd + o, argv[i], l);
-        o += l;
-    }
-    cmd[o] = '\0';
+    size_t o;
+    char *cmd = vj_join_words(argc - optind, argv + optind, &o);
     cli_bundle cb;
     int rc = load_source(src, stdlib, &cb);
     if (rc) {

@@ -164,23 +164,8 @@ static int cmd_check(int argc, char **argv)
     if (batch) {
         rc = check_batch(b);
     } else {
-        size_t len = 0;
-        for (int i = optind; i < argc; i++)
-            len += strlen(argv[i]) + 1;
-        char *cmd = malloc(len + 1);
-        if (!cmd) {
-            cmdai_close(b);
-            return EXIT_SOFTWARE;
-        }
-        size_t o = 0;
-        for (int i = optind; i < argc; i++) {
-            size_t l = strlen(argv[i]);
-            if (o)
-                cmd[o++] = ' ';
-            memcpy(cmd + o, argv[i], l);
-            o += l;
-        }
-        cmd[o] = '\0';
+        size_t o;
+        char *cmd = vj_join_words(argc - optind, argv + optind, &o);
         cmdai_verdict v;
         int e = cmdai_eval(b, cmd, o, &v);
         if (json) {

@@ -101,3 +101,24 @@ json_t *vj_verdict(const cmdai_bundle *b, const cmdai_verdict *v, int rc)
         json_object_set_new(o, "error", json_string(cmdai_code_name(rc)));
     return o;
 }
+
+char *vj_join_words(int n, char **w, size_t *len)
+{
+    size_t total = 1;
+    for (int i = 0; i < n; i++)
+        total += strlen(w[i]) + 1;
+    char *cmd = malloc(total);
+    if (!cmd)
+        abort();
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(w[i]);
+        if (i)
+            cmd[o++] = ' ';
+        memcpy(cmd + o, w[i], l);
+        o += l;
+    }
+    cmd[o] = '\0';
+    *len = o;
+    return cmd;
+}

@@ -13,4 +13,8 @@ json_t *vj_string(const char *s, size_t len);
 json_t *vj_verdict(const cmdai_bundle *b, const cmdai_verdict *v, int rc);
 json_t *vj_reasons(unsigned reason);
 
+/* The words after "--" joined with single spaces into one command line, as a
+ * shell would have received it.  Owner: caller (free). */
+char *vj_join_words(int n, char **w, size_t *len);
+
 #endif
