@@ -1,6 +1,7 @@
 /* shell_int.h — internals shared by the shell normalizer's files:
  *   shell.c        units in rt_norm.buf (partial pipelines, side units), render, entry
- *   shell_lex.c    words, quotes, expansions, redirections, heredoc bodies, paths
+ *   shell_lex.c    words, quotes, expansions, redirections, heredoc bodies
+ *   shell_path.c   lexical path normalization
  *   shell_parse.c  lists, pipelines, compound commands, functions
  *   shell_cmd.c    one simple command: flags, wrappers, interpreters, emission
  * Nothing here is visible outside the runtime library.
@@ -124,6 +125,8 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p);
 int rt_sh_read_sep(sh_ctx *c, sh_par *p);
 void rt_sh_read_heredocs(sh_ctx *c, sh_par *p);
 void rt_sh_skip_arith(sh_ctx *c, sh_par *p);
+
+/* shell_path.c */
 int rt_sh_pathlike(const unsigned char *t, size_t n);
 size_t rt_sh_pathnorm(const unsigned char *t, size_t n, unsigned char *out);
 

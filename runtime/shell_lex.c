@@ -2,8 +2,8 @@
  * sh / bash quoting resolved ('..', "..", \x, $'..', line continuations),
  * expansions kept as canonical text ($x, ${x} -> $x, $(..) -> "$(...)") and
  * command substitutions handed to the parser as nested levels; redirection
- * operators; heredoc bodies; lexical path normalization.  The grammar above
- * words (lists, compounds) is shell_parse.c's. */
+ * operators; heredoc bodies.  The grammar above words (lists, compounds) is
+ * shell_parse.c's; path normalization is shell_path.c's. */
 #include <string.h>
 
 #include "shell_int.h"
@@ -735,79 +735,4 @@ void rt_sh_read_heredocs(sh_ctx *c, sh_par *p)
         }
     }
     p->nhd = 0;
-}
-
-/* ---- paths ------------------------------------------------------------------ */
-
-int rt_sh_pathlike(const unsigned char *t, size_t n)
-{
-    if (!n)
-        return 0;
-    if (t[0] == '/' || t[0] == '~' || t[0] == '.')
-        return 1;
-    return n >= 5 && memcmp(t, "$HOME", 5) == 0 && (n == 5 || t[5] == '/');
-}
-
-/* Lexical normalization (docs/command-model.md "Paths"): collapse "//",
- * drop "." segments, resolve ".." against a preceding segment (never above
- * "/"; kept when there is nothing to cancel in a relative path), no trailing
- * "/".  Writes at most n bytes to out. */
-size_t rt_sh_pathnorm(const unsigned char *t, size_t n, unsigned char *out)
-{
-    size_t o = 0, i = 0, plen = 0, nnorm = 0;
-    int abs = 0;
-    if (t[0] == '/') {
-        out[o++] = '/';
-        abs = 1;
-        i = 1;
-    } else if (t[0] == '~') {
-        while (i < n && t[i] != '/')
-            out[o++] = t[i++];
-    } else if (n >= 5 && memcmp(t, "$HOME", 5) == 0) {
-        memcpy(out, t, 5);
-        o = i = 5;
-    }
-    plen = o;
-    while (i < n) {
-        while (i < n && t[i] == '/')
-            i++;
-        if (i >= n)
-            break;
-        size_t s = i;
-        while (i < n && t[i] != '/')
-            i++;
-        size_t l = i - s;
-        if (l == 1 && t[s] == '.') {
-            if (o == 0) { /* a leading "./" stays: it says "not from PATH" */
-                out[o++] = '.';
-                plen = 1;
-            }
-            continue;
-        }
-        if (l == 2 && t[s] == '.' && t[s + 1] == '.') {
-            if (nnorm > 0) {
-                size_t q = o;
-                while (q > plen && out[q - 1] != '/')
-                    q--;
-                if (q > plen)
-                    q--; /* the slash before the dropped segment */
-                o = q < plen ? plen : q;
-                if (abs && o == 0)
-                    o = 1;
-                nnorm--;
-                continue;
-            }
-            if (abs)
-                continue;
-        } else {
-            nnorm++;
-        }
-        if (o > 0 && out[o - 1] != '/')
-            out[o++] = '/';
-        memcpy(out + o, t + s, l);
-        o += l;
-    }
-    if (o == 0)
-        out[o++] = '.';
-    return o;
 }
