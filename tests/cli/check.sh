@@ -19,9 +19,10 @@ cd "$TMP/work"
 unset SOURCE_DATE_EPOCH CMDAI_POLICY_BUNDLE CMDAI_POLICY_TRUST CMDAI_POLICY_STATE
 export CMDAI_POLICY_STATE="$TMP/work/state-default" # never the user's real state
 
-pass=0 fail=0
+pass=0 fail=0 known=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+xfail() { known=$((known + 1)); echo "xfail $1"; } # a known bug, reported; not counted as a failure
 
 expect_status() {
     local want=$1 name=$2
@@ -114,6 +115,18 @@ assert "\ufffd" in objs[5]["command"] and objs[7]["command"] == "echo caf\u00e9"
 for l in lines[:-1]:
     l.decode("ascii")  # JSON_ENSURE_ASCII: any byte of input gives ASCII JSON
 ' "$TMP/out"; then ok "--batch: one JSON object per line with action, risk, rules; invalid UTF-8 gives valid JSON"; else bad "--batch output: $(head -c 600 "$TMP/out")"; fi
+# Known bug (normalizer): a NUL byte inside a word is kept, but bash drops NUL
+# bytes from its input, so it would run `rm -rf /`.  Expect deny (or a
+# fail-closed error); until fixed this is reported as xfail, not FAIL.
+printf 'rm -rf \000/\n' > nul.txt
+set +e
+chk --batch < nul.txt > "$TMP/out" 2> "$TMP/err"
+set -e
+if python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); sys.exit(0 if o["action"]=="deny" else 1)' "$TMP/out"; then
+    ok "NUL inside a word does not hide rm -rf / (XPASS: drop the xfail marker)"
+else
+    xfail "NUL inside a word: 'rm -rf <NUL>/' is $(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["action"])' "$TMP/out"), bash would run rm -rf /"
+fi
 expect_status 0 "check --batch on empty input" chk --batch < /dev/null
 [ ! -s "$TMP/out" ] && ok "--batch on empty input prints nothing" || bad "--batch empty: $(cat "$TMP/out")"
 
@@ -222,5 +235,6 @@ expect_status 78 "--trust wins over CMDAI_POLICY_TRUST" env CMDAI_POLICY_TRUST=k
 expect_status 0 "--bundle wins over CMDAI_POLICY_BUNDLE" env CMDAI_POLICY_BUNDLE=nope.cpb "$RT" check --bundle s6.cpb \
     --trust k.pub --state rb3 -- ls
 
+[ "$known" -eq 0 ] || echo "($known known bug(s), see the xfail lines)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
