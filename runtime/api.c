@@ -74,6 +74,9 @@ static cmdai_bundle *open_common(unsigned char *mem, size_t len, const char *sig
     if (rt_trust_load(o.trust, keys, RT_TRUST_MAX, &nkeys, err) != CMDAI_OK ||
         rt_sig_parse(sigtext, siglen, &sig, err) != CMDAI_OK ||
         rt_sig_verify(&sig, keys, nkeys, mem, len, &which, err) != CMDAI_OK) {
+        /* Name the bundle, not "<memory>", unless the trust store was at fault. */
+        if (err && err->code != CMDAI_E_NO_TRUST && !strcmp(err->source, "<memory>"))
+            snprintf(err->source, sizeof err->source, "%s", source);
         free(mem);
         return NULL;
     }
@@ -237,6 +240,7 @@ const char *cmdai_code_name(int code)
                               "syntax error",
                               "semantic error",
                               "automaton state budget exceeded",
-                              "no trusted key"};
+                              "no trusted key",
+                              "command contains a NUL byte"};
     return code >= 0 && (size_t)code < sizeof n / sizeof n[0] ? n[code] : "unknown error";
 }

@@ -213,6 +213,15 @@ int rt_norm_run(rt_norm *n, const char *cmd, size_t len)
     }
     if (!cmd)
         len = 0;
+    /* No shell ever receives a NUL inside a command (argv strings end there,
+     * bash drops it from scripts), so "rm -rf \0/" would run as something
+     * else than what we would judge: refuse it, the caller fails closed. */
+    const char *nul = len ? memchr(cmd, '\0', len) : NULL;
+    if (nul) {
+        n->error = CMDAI_E_NUL;
+        n->err_offset = (size_t)(nul - cmd);
+        return n->error;
+    }
     memset(&c, 0, sizeof c);
     c.n = n;
     c.in = (const unsigned char *)cmd;

@@ -131,7 +131,10 @@ int cmd_inspect(int argc, char **argv)
                b->str + b->meta->scope);
         printf("serial      %llu\n", (unsigned long long)b->h->serial);
         printf("created     %lld\n", (long long)b->h->created);
-        printf("expires     %s%lld\n", b->h->expires ? "" : "never ", (long long)b->h->expires);
+        if (b->h->expires)
+            printf("expires     %lld\n", (long long)b->h->expires);
+        else
+            printf("expires     never\n");
         printf("defaults    default=%s dynamic=%s%s%s\n", cmdai_action_name((cmdai_action)b->meta->default_action),
                cmdai_action_name((cmdai_action)b->meta->dynamic_action), b->meta->has_tools ? " tools.default=" : "",
                b->meta->has_tools ? cmdai_action_name((cmdai_action)b->meta->tools_default) : "");

@@ -34,6 +34,7 @@ static inline int exit_for_code(int code)
     case CMDAI_E_NO_TRUST: return EXIT_UNKNOWNKEY;
     case CMDAI_E_EXPIRED: return EXIT_EXPIRED;
     case CMDAI_E_ROLLBACK: return EXIT_ROLLBACK;
+    case CMDAI_E_NUL:
     case CMDAI_E_TOO_LONG:
     case CMDAI_E_TOO_DEEP:
     case CMDAI_E_TOO_COMPLEX:

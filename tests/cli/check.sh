@@ -115,17 +115,16 @@ assert "\ufffd" in objs[5]["command"] and objs[7]["command"] == "echo caf\u00e9"
 for l in lines[:-1]:
     l.decode("ascii")  # JSON_ENSURE_ASCII: any byte of input gives ASCII JSON
 ' "$TMP/out"; then ok "--batch: one JSON object per line with action, risk, rules; invalid UTF-8 gives valid JSON"; else bad "--batch output: $(head -c 600 "$TMP/out")"; fi
-# Known bug (normalizer): a NUL byte inside a word is kept, but bash drops NUL
-# bytes from its input, so it would run `rm -rf /`.  Expect deny (or a
-# fail-closed error); until fixed this is reported as xfail, not FAIL.
+# A NUL byte: bash drops it from its input and would run `rm -rf /`, so the
+# line is refused (fail-closed deny, error "command contains a NUL byte").
 printf 'rm -rf \000/\n' > nul.txt
 set +e
 chk --batch < nul.txt > "$TMP/out" 2> "$TMP/err"
 set -e
-if python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); sys.exit(0 if o["action"]=="deny" else 1)' "$TMP/out"; then
-    ok "NUL inside a word does not hide rm -rf / (XPASS: drop the xfail marker)"
+if python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); sys.exit(0 if o["action"]=="deny" and "NUL" in o.get("error","") else 1)' "$TMP/out"; then
+    ok "NUL inside a word does not hide rm -rf /: fail-closed deny"
 else
-    xfail "NUL inside a word: 'rm -rf <NUL>/' is $(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["action"])' "$TMP/out"), bash would run rm -rf /"
+    bad "NUL inside a word: $(cat "$TMP/out")"
 fi
 expect_status 0 "check --batch on empty input" chk --batch < /dev/null
 [ ! -s "$TMP/out" ] && ok "--batch on empty input prints nothing" || bad "--batch empty: $(cat "$TMP/out")"

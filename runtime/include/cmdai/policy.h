@@ -43,7 +43,8 @@ typedef enum cmdai_code {
     CMDAI_E_SYNTAX = 13,      /* syntax error in a source (template, DSL) */
     CMDAI_E_SEMANTIC = 14,    /* valid syntax, invalid meaning (unknown list, ...) */
     CMDAI_E_BUDGET = 15,      /* automaton exceeds the state budget */
-    CMDAI_E_NO_TRUST = 16     /* no trusted key configured at all */
+    CMDAI_E_NO_TRUST = 16,    /* no trusted key configured at all */
+    CMDAI_E_NUL = 17          /* command line contains a NUL byte */
 } cmdai_code;
 
 /* First error wins: a function that fails fills *err once (err may be NULL). */
