@@ -322,6 +322,51 @@ static int group_frag(pat_ctx *c, const flag_group *g, nfa_frag *out)
     return 0;
 }
 
+/* Does every flag token that matches alternative x also match y?  Only the
+ * obvious cases are recognized; "no" is always safe. */
+static int alt_implies(const flag_alt *x, const flag_alt *y)
+{
+    if (x->glob || y->glob)
+        return x->glob && y->glob && x->w->len == y->w->len && !memcmp(x->w->text, y->w->text, x->w->len);
+    if (x->nlen != y->nlen || memcmp(x->name, y->name, x->nlen))
+        return 0;
+    if (!y->vlit && !y->value)
+        return 1; /* y takes any value or none */
+    if (y->vlit)
+        return x->vlit && x->vlen == y->vlen && !memcmp(x->vlit, y->vlit, x->vlen);
+    return x->value == y->value;
+}
+
+/* note [implied flag groups]: the normalizer removes duplicate flags, so
+ * each required group must be met by a distinct flag token only when the
+ * groups are different.  A group implied by another one ("rm -r -r",
+ * "rm -rr", "rm -r {-r,-f}") would demand a second token that can never
+ * exist; drop it, since the stronger group already guarantees it.  Returns
+ * the new number of groups. */
+static int drop_implied_groups(flag_group *g, int ng)
+{
+    for (int b = 0; b < ng; b++) {
+        for (int a = 0; a < ng; a++) {
+            if (a == b)
+                continue;
+            int all = 1;
+            for (int i = 0; i < g[a].nalts && all; i++) {
+                int some = 0;
+                for (int j = 0; j < g[b].nalts && !some; j++)
+                    some = alt_implies(&g[a].alts[i], &g[b].alts[j]);
+                all = some;
+            }
+            if (all) { /* a implies b: b is redundant */
+                memmove(&g[b], &g[b + 1], (size_t)(ng - b - 1) * sizeof *g);
+                ng--;
+                b--;
+                break;
+            }
+        }
+    }
+    return ng;
+}
+
 /* F* : any run of flag tokens. */
 static nfa_frag any_flags(nfa *m)
 {
@@ -489,6 +534,7 @@ int pat_stage(pat_ctx *c, const ast_node *cmd, int eager, nfa_frag *out)
         pos[npos++] = w;
     }
 
+    ng = drop_implied_groups(groups, ng);
     if (cmd->nredirs > PAT_MAX_GROUPS)
         return pat_err(c, CMDAI_E_SEMANTIC, cmd->line, cmd->column, "more than %d redirections",
                         PAT_MAX_GROUPS);

@@ -268,6 +268,15 @@ static const struct construct_case {
      {"tar -C /tmp -xf x.tar", "tar -xf x.tar /"}},
     {"option table: value is not a positional", "tar ... /",
      {"tar -xf x.tar /", "tar -x /"}, {"tar -C / -xf x.tar", "tar -xf / x"}},
+    {"cluster with a value-taking option", "tar -xzf x.tar",
+     {"tar -x -z -f x.tar", "tar -zxf x.tar", "tar -xzfx.tar", "tar -f x.tar -xz"},
+     {"tar -xzf y.tar", "tar -xf x.tar", "tar -xz x.tar"}},
+    {"value word from a list", "curl -o @roots", {"curl -o / x", "curl -o/home/al"}, {"curl -o /tmp", "curl / -o x"}},
+    {"flags with $", "ls -l $", {"ls -l", "ls -la", "ls -l > f"}, {"ls -l x", "ls x -l", "ls"}},
+    {"flags, positional and $", "ls -l x $", {"ls -l x", "ls x -al"}, {"ls -l x y", "ls x", "ls -l"}},
+    {"same flag twice in a pattern", "rm -r -r", {"rm -r", "rm -rf"}, {"rm -f"}},
+    {"overlapping flag alternatives", "rm -r {-r,-f}", {"rm -r", "rm -rf"}, {"rm -f", "rm -R"}},
+    {"repeated cluster letter", "rm -rr", {"rm -r"}, {"rm -f"}},
     /* -- */
     {"-- ends flags in a pattern", "rm -- -rf", {"rm -- -rf", "rm -f -- -rf"}, {"rm -rf", "rm -- -r"}},
     {"quoted word is never a flag", "rm \"-r\"", {"rm -- -r"}, {"rm -r"}},
@@ -285,6 +294,9 @@ static const struct construct_case {
     {"pipeline: the very next stage", "curl ... | sh",
      {"curl x | sh", "curl -s x | sh -x", "ls | curl x | sh", "curl x | sh | tee y"},
      {"curl x | tee f | sh", "sh | curl x", "curl x; sh", "curl x && sh"}},
+    {"pipeline stage alternatives", "(curl x or wget y) | sh", {"curl x | sh", "wget y | sh"}, {"wget x | sh", "curl y | sh"}},
+    {"redirection target is path-normalized", "* > /etc//passwd", {"echo > /etc/passwd", "echo >/etc/./passwd"}, {"echo > /etc"}},
+    {"quoted program", "'(self)' ... | '(self)'", {":(){ :|:& };:"}, {": | :"}},
     {"three-stage pipeline", "a | b | c", {"a | b | c", "x | a | b | c | d"}, {"a | c | b", "a | b", "a | x | b | c"}},
     {"pipeline with list stage", "{curl,wget} ... | @shells", {"wget -qO- x | bash"}, {"wget x | zsh"}},
     /* and/or/not/unless, parentheses */
@@ -564,7 +576,7 @@ static void test_risk_tolerance_mapping(void **state)
         must_build(&p, tol[t], y.s);
         for (int r = 0; r < 4; r++) {
             assert_int_equal(tpl_action_for(t, r + 1), want[t][r]);
-            char cmd[8];
+            char cmd[16];
             snprintf(cmd, sizeof cmd, "p%d", r);
             cmdai_verdict v = policy_eval(&p, cmd);
             if ((int)v.action != want[t][r] || (int)v.risk != r + 1 || v.nrules != 1)
@@ -664,19 +676,19 @@ static void test_state_budget(void **state)
 {
     (void)state;
     /* Rules with `unless` are judged at the END of the command, so each keeps
-     * a "seen" bit through the whole stage: 12 of them need 2^12 states. */
+     * a "seen" bit through the whole stage: 9 of them need 2^9 states. */
     sbuf y = {0};
     sb_printf(&y, HEAD "  safety:\n    rules:\n      - {id: small.ls, match: ls -l, risk: low, action: warn}\n");
-    for (int i = 0; i < 12; i++)
+    for (int i = 0; i < 9; i++)
         sb_printf(&y, "      - {id: big.r%02d, match: 'p ... a%d', unless: 'p zz', risk: high, action: deny}\n", i, i);
     policy p;
-    int rc = policy_build(&p, y.s, 1000);
+    int rc = policy_build(&p, y.s, 200);
     char buf[1024];
     diag_format(&p.d, buf, sizeof buf);
     if (rc == 0)
         fail_msg("expected the state budget to be exceeded (%u states)", p.r ? p.r->nstates : 0);
     assert_int_equal(p.d.code, CMDAI_E_BUDGET);
-    if (!strstr(p.d.text, "1000") || !strstr(p.d.text, "big.r") || strstr(p.d.text, "small.ls"))
+    if (!strstr(p.d.text, "200") || !strstr(p.d.text, "big.r") || strstr(p.d.text, "small.ls"))
         fail_msg("budget diagnostic should name the limit and the offending rules: %s", buf);
     /* It points at a rule's pattern in the source. */
     assert_true(p.d.line > 0);
@@ -809,7 +821,7 @@ typedef struct df_pat {
 } df_pat;
 
 typedef struct df_rule {
-    char id[8];
+    char id[16];
     df_pat match;
     int has_unless;
     df_pat unless;
@@ -841,6 +853,14 @@ static void df_gen_pat(df_pat *p, const char *prog)
             } while (again);
             p->alts[g][k] = f;
         }
+    }
+    /* Sometimes a group implied by another: the same flag again, or a
+     * superset of its alternatives (note [implied flag groups] in pattern.c). */
+    if (p->ngroups >= 1 && p->ngroups < DF_MAX_GROUPS && rnd(5) == 0) {
+        int g = p->ngroups++;
+        p->alts[g][0] = p->alts[0][0];
+        if (!p->alts[0][1] && rnd(2))
+            p->alts[g][1] = p->alts[0][0][1] == 'r' ? "-f" : "-r";
     }
     p->npos = (int)rnd(rnd(3) ? 3 : DF_MAX_POS + 1);
     for (int i = 0; i < p->npos; i++)
