@@ -553,6 +553,31 @@ static void test_verdict_message_and_rule_info(void **state)
     policy_free(&p);
 }
 
+/* More matching rules than the verdict holds: the count is complete and
+ * the array keeps the most severe ones. */
+static void test_verdict_many_rules(void **state)
+{
+    (void)state;
+    static const char *const act[] = {"allow", "warn", "confirm", "deny"};
+    sbuf y = {0};
+    sb_printf(&y, HEAD "  safety:\n    rules:\n");
+    for (int i = 0; i < 24; i++)
+        sb_printf(&y, "      - {id: r%02d, match: 'rm ...', risk: low, action: %s}\n", i, act[i == 17 ? 3 : i % 3]);
+    policy p;
+    must_build(&p, "many rules", y.s);
+    cmdai_verdict v = policy_eval(&p, "rm -rf x");
+    assert_int_equal(v.action, CMDAI_DENY);
+    assert_int_equal(v.nrules, 24);
+    assert_string_equal(p.b.str + p.b.rules[v.rules[0]].id, "r17");
+    /* then the confirms (i % 3 == 2) in index order, then the warns */
+    assert_string_equal(p.b.str + p.b.rules[v.rules[1]].id, "r02");
+    for (unsigned i = 1; i < CMDAI_VERDICT_RULES; i++)
+        assert_true(p.b.rules[v.rules[i - 1]].action >= p.b.rules[v.rules[i]].action);
+    assert_int_equal(p.b.rules[v.rules[CMDAI_VERDICT_RULES - 1]].action, CMDAI_WARN);
+    policy_free(&p);
+    free(y.s);
+}
+
 /* ---- 3. risk_tolerance ---------------------------------------------------------- */
 
 static void test_risk_tolerance_mapping(void **state)
@@ -597,8 +622,8 @@ static void test_risk_tolerance_mapping(void **state)
 static const char *const order_rules[] = {
     "      - {id: fs.rm-root, match: 'rm {-r,-R} ... @roots', risk: critical, action: deny, message: M1}\n",
     "      - {id: net.pipe, match: '{curl,wget} ... | sh', risk: critical}\n",
-    "      - id: git.push\n        match: git push ... --force\n        unless: [git push ... --dry-run]\n"
-    "        risk: high\n        action: confirm\n",
+    ("      - id: git.push\n        match: git push ... --force\n        unless: [git push ... --dry-run]\n"
+     "        risk: high\n        action: confirm\n"),
     "      - {id: a.dd, match: 'dd re\"^of=/dev/sd[a-z]$\"', risk: high, action: deny}\n",
     "      - {id: m.redir, match: '* > /etc/**', risk: moderate}\n",
     "      - {id: b.not, match: 'kill ... and not kill -0 ...', risk: low, action: warn}\n",
@@ -1166,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_dsl_constructs),
         cmocka_unit_test(test_decision_semantics),
         cmocka_unit_test(test_verdict_message_and_rule_info),
+        cmocka_unit_test(test_verdict_many_rules),
         cmocka_unit_test(test_risk_tolerance_mapping),
         cmocka_unit_test(test_rule_order_gives_identical_bundle),
         cmocka_unit_test(test_rebuild_is_reproducible),
