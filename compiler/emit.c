@@ -149,6 +149,37 @@ static char *meta_json(const ir *r, const emit_opts *o)
     return s;
 }
 
+/* "Next free slot at or after i" with path compression (union-find), so
+ * first fit jumps over occupied runs instead of probing every base: packing
+ * stays near linear for automata of 10^5+ states. */
+typedef struct freelist {
+    uint32_t *next;
+    size_t cap;
+} freelist;
+
+static size_t fl_find(freelist *f, size_t i)
+{
+    size_t r = i;
+    while (r < f->cap && f->next[r] != r)
+        r = f->next[r];
+    while (i < f->cap && f->next[i] != i) { /* compress */
+        size_t n = f->next[i];
+        f->next[i] = (uint32_t)r;
+        i = n;
+    }
+    return r;
+}
+
+static void fl_grow(freelist *f, size_t cap)
+{
+    f->next = realloc(f->next, cap * sizeof *f->next);
+    if (!f->next)
+        abort();
+    for (size_t i = f->cap; i < cap; i++)
+        f->next[i] = (uint32_t)i;
+    f->cap = cap;
+}
+
 /* Row displacement (first fit).  Returns the comb array. */
 static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
 {
@@ -159,11 +190,12 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
         abort();
     for (size_t i = 0; i < cap; i++)
         comb[i] = (cpb_comb){CPB_NO_STATE, 0};
+    freelist fl = {NULL, 0};
+    fl_grow(&fl, cap);
     uint32_t *cnt = calloc(n ? n : 1, sizeof *cnt);
     uint32_t *exc = malloc(K * sizeof *exc);
     if (!cnt || !exc)
         abort();
-    size_t lowfree = 0;
     for (uint32_t s = 0; s < n; s++) {
         const uint32_t *row = r->trans + (size_t)s * K;
         /* default = most frequent target (ties: lowest state) */
@@ -187,10 +219,10 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
             st[s].base = 0;
             continue;
         }
-        while (lowfree < used && comb[lowfree].check != CPB_NO_STATE)
-            lowfree++;
-        size_t base = lowfree > exc[0] ? lowfree - exc[0] : 0;
-        for (;; base++) {
+        /* Candidate bases put exc[0] on a free slot; try them in order. */
+        size_t base;
+        for (size_t p = fl_find(&fl, exc[0]);; p = fl_find(&fl, p + 1)) {
+            base = p - exc[0];
             if (base + K > cap) {
                 size_t nc = cap * 2;
                 while (base + K > nc)
@@ -200,22 +232,26 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
                     abort();
                 for (size_t i = cap; i < nc; i++)
                     comb[i] = (cpb_comb){CPB_NO_STATE, 0};
+                fl_grow(&fl, nc + 1);
                 cap = nc;
             }
-            uint32_t e = 0;
+            uint32_t e = 1;
             while (e < ne && comb[base + exc[e]].check == CPB_NO_STATE)
                 e++;
             if (e == ne)
                 break;
         }
-        for (uint32_t e = 0; e < ne; e++)
+        for (uint32_t e = 0; e < ne; e++) {
             comb[base + exc[e]] = (cpb_comb){s, row[exc[e]]};
+            fl.next[base + exc[e]] = (uint32_t)(base + exc[e] + 1);
+        }
         st[s].base = (uint32_t)base;
         if (base + K > used)
             used = base + K;
     }
     if (used < K)
         used = K; /* states with base 0 read comb[0..K) */
+    free(fl.next);
     free(cnt);
     free(exc);
     *ncomb_out = (uint32_t)used;
