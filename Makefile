@@ -17,6 +17,8 @@ CFLAGS  ?= -O2 -g
 PKGS     = yaml-0.1 libsodium jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The runtime library needs libsodium and libc only (DESIGN.md "Layout").
+RT_LIBS    := $(shell pkg-config --libs libsodium 2>/dev/null)
 GEN      = $(BUILD)/gen
 CPPFLAGS_ALL = -Iruntime/include -Iruntime -Iruntime/cli -Icompiler -I$(GEN) -D_GNU_SOURCE $(PKG_CFLAGS)
 ALL_CFLAGS   = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP
@@ -98,7 +100,7 @@ $(LIB_A): $(RT_OBJ)
 
 $(LIB_SO): $(RT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libcmdai-policy.so.$(SOVER) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
+	$(CC) -shared -Wl,-soname,libcmdai-policy.so.$(SOVER) -Wl,--as-needed -o $@ $^ $(LDFLAGS) $(RT_LIBS)
 
 $(BUILD)/lib/libcmdai-policy.so: $(LIB_SO)
 	ln -sf libcmdai-policy.so.$(SOVER) $@
