@@ -6,35 +6,15 @@
 # what they promise.
 # Env: BIN (build/bin).
 set -euo pipefail
+. "$(dirname "$0")/lib.bash"
 
-BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-CC="$BIN/cmdai-policyc"
-CORE="$ROOT/stdlib-templates/core-safety.yaml"
 TMP=$(mktemp -d)
 trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 mkdir "$TMP/work"
 cd "$TMP/work" # captured output stays in $TMP, outside the work dir
 unset SOURCE_DATE_EPOCH CMDAI_KEY_PASSWORD
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-skip() { echo "skip $1"; }
 
-expect_status() {
-    local want=$1 name=$2
-    shift 2
-    set +e
-    "$@" > "$TMP/out" 2> "$TMP/err"
-    local rc=$?
-    set -e
-    if [ "$rc" = "$want" ]; then
-        ok "$name -> $rc"
-    else
-        bad "$name: exit $rc, want $want; stderr: $(head -c 400 "$TMP/err")"
-    fi
-}
 # Nothing but what was there: no .cpb, no .minisig, no temp file.
 expect_empty_dir() {
     local left
@@ -224,5 +204,4 @@ expect_status 65 "explain with a broken template" "$CC" explain broken.yaml -- l
 expect_status 0 "lint core-safety and small" "$CC" lint "$CORE" small.yaml
 [ "$(grep -c ': ok (' "$TMP/out")" = 2 ] && ok "lint prints one ok line per template" || bad "lint: $(cat "$TMP/out")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -6,12 +6,8 @@
 # environment variables.  Commands are only evaluated, never run.
 # Env: BIN (build/bin).
 set -euo pipefail
+. "$(dirname "$0")/lib.bash"
 
-BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-CC="$BIN/cmdai-policyc"
-RT="$BIN/cmdai-policy"
-CORE="$ROOT/stdlib-templates/core-safety.yaml"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir "$TMP/work"
@@ -19,24 +15,7 @@ cd "$TMP/work"
 unset SOURCE_DATE_EPOCH CMDAI_POLICY_BUNDLE CMDAI_POLICY_TRUST CMDAI_POLICY_STATE
 export CMDAI_POLICY_STATE="$TMP/work/state-default" # never the user's real state
 
-pass=0 fail=0 known=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-xfail() { known=$((known + 1)); echo "xfail $1"; } # a known bug, reported; not counted as a failure
 
-expect_status() {
-    local want=$1 name=$2
-    shift 2
-    set +e
-    "$@" > "$TMP/out" 2> "$TMP/err"
-    local rc=$?
-    set -e
-    if [ "$rc" = "$want" ]; then
-        ok "$name -> $rc"
-    else
-        bad "$name: exit $rc, want $want; stdout: $(head -c 200 "$TMP/out"); stderr: $(head -c 300 "$TMP/err")"
-    fi
-}
 flip() { # FILE OFFSET: xor one byte
     python3 -c 'import sys; p, i = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, "rb").read()); b[i] ^= 0x55; open(p, "wb").write(b)' "$1" "$2"
 }
@@ -234,6 +213,4 @@ expect_status 78 "--trust wins over CMDAI_POLICY_TRUST" env CMDAI_POLICY_TRUST=k
 expect_status 0 "--bundle wins over CMDAI_POLICY_BUNDLE" env CMDAI_POLICY_BUNDLE=nope.cpb "$RT" check --bundle s6.cpb \
     --trust k.pub --state rb3 -- ls
 
-[ "$known" -eq 0 ] || echo "($known known bug(s), see the xfail lines)"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -5,19 +5,13 @@
 # and behave as the page says.
 # Env: BIN, LIB (build/bin, build/lib).
 set -euo pipefail
+. "$(dirname "$0")/lib.bash"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${BIN:-$ROOT/build/bin}
-LIB=${LIB:-$ROOT/build/lib}
-CC="$BIN/cmdai-policyc"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
 unset CMDAI_POLICY_TRUST CMDAI_POLICY_STATE CMDAI_POLICY_BUNDLE
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 # The C block that starts with "/* decide.c".
 awk '/^```c$/ { inblock = 1; buf = ""; next }
@@ -68,5 +62,4 @@ cp policy.cpb.minisig flipped.cpb.minisig
 printf 'X' | dd of=flipped.cpb bs=1 seek=500 conv=notrunc 2> /dev/null
 cmp -s policy.cpb flipped.cpb && bad "flip did not change the bundle" || run 77 "decide with a flipped byte" ./decide flipped.cpb -- ls
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -11,17 +11,13 @@
 #     UPDATE_GOLDEN=1 rewrites those files (review the diff before committing).
 # Env: BIN (build/bin).  Runs from tests/ so paths read cases/<name>/...
 set -euo pipefail
+. "$(dirname "$0")/lib.bash"
 
-BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
 TESTS=$(cd "$(dirname "$0")/.." && pwd)
-CC="$BIN/cmdai-policyc"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TESTS"
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 # Exit status of cmdai-policyc for a cmdai_code (runtime/cli/exitcodes.h).
 status_for() {
@@ -172,5 +168,4 @@ else
     bad "lint of three files: exit $rc; stdout $(cat "$TMP/out"); stderr $(cat "$TMP/err")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -4,32 +4,13 @@
 # missing files (66) for both programs.
 # Env: BIN (build/bin).
 set -euo pipefail
+. "$(dirname "$0")/lib.bash"
 
-BIN=${BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
-CC="$BIN/cmdai-policyc"
-RT="$BIN/cmdai-policy"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
-# expect_status WANT NAME CMD... : run CMD, compare its exit status.
-expect_status() {
-    local want=$1 name=$2
-    shift 2
-    set +e
-    "$@" > "$TMP/out" 2> "$TMP/err"
-    local rc=$?
-    set -e
-    if [ "$rc" = "$want" ]; then
-        ok "$name -> $rc"
-    else
-        bad "$name: exit $rc, want $want; stderr: $(head -c 300 "$TMP/err")"
-    fi
-}
 
 # ---- --help ---------------------------------------------------------------
 for v in lint build test inspect explain keygen sign verify; do
@@ -99,5 +80,4 @@ grep -q 'nope.cpb: cannot open' "$TMP/err" && ok "check names the missing bundle
 expect_status 66 "check bundle from CMDAI_POLICY_BUNDLE" env CMDAI_POLICY_BUNDLE="$TMP/env.cpb" "$RT" check -- ls
 grep -q 'env.cpb' "$TMP/err" && ok "CMDAI_POLICY_BUNDLE is the bundle used" || bad "env bundle: $(cat "$TMP/err")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
