@@ -21,59 +21,23 @@
 
 #include <sodium.h>
 
+#include "test_tmp.h"
 #include "sig.h"
 #include "sign.h"
 
 #define MINISIGN "/usr/bin/minisign"
 
-static char tmpdir[64];
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
 
 static int setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/cmdai-test-sign-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return tmp_make("sign");
 }
 
 static int teardown_tmp(void **state)
 {
     (void)state;
-    return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void path_in(char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s", tmpdir, name);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (size_t)n, f);
-    assert_int_equal(*len, (size_t)n);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
+    return tmp_remove();
 }
 
 static bool have_minisign(void)

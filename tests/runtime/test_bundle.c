@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test_tmp.h"
 #include "arena.h"
 #include "bundle.h"
 #include "diag.h"
@@ -64,20 +65,8 @@ static const char *const probe_cmds[] = {
 };
 #define NPROBE (sizeof probe_cmds / sizeof probe_cmds[0])
 
-static char tmpdir[64];
 static char key1[128], pub1[128], key2[128], pub2[128], both[128], empty[128];
 static char keyid1[17];
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static void path_in(char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s", tmpdir, name);
-}
 
 static void copy_file(const char *from, const char *to)
 {
@@ -98,8 +87,7 @@ static int setup_keys(void **state)
 {
     (void)state;
     diag d;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/cmdai-test-bundle-XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (tmp_make("bundle"))
         return -1;
     path_in(key1, sizeof key1, "k1.key");
     path_in(pub1, sizeof pub1, "k1.pub");
@@ -137,7 +125,7 @@ static int setup_keys(void **state)
 static int teardown_keys(void **state)
 {
     (void)state;
-    return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return tmp_remove();
 }
 
 /* Build the fixture template with these emit options.  *out: malloc'd. */

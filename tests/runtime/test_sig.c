@@ -19,58 +19,24 @@
 
 #include <sodium.h>
 
+#include "test_tmp.h"
 #include "sig.h"
 
 #define MINISIGN "/usr/bin/minisign"
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static char tmpdir[64];
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
 
 static int setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/cmdai-test-sig-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    return 0;
+    return tmp_make("sig");
 }
 
 static int teardown_tmp(void **state)
 {
     (void)state;
-    return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void path_in(char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s", tmpdir, name);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
+    return tmp_remove();
 }
 
 typedef struct keypair {
