@@ -34,6 +34,10 @@ typedef struct cli_bundle {
 } cli_bundle;
 int cli_bundle_view(cli_bundle *cb, const unsigned char *data, size_t len, cmdai_error *err);
 void cli_bundle_free(cli_bundle *cb);
+/* Compile a template (in arena a, which keeps *t) into an in-memory bundle
+ * view; diagnostics are printed.  0, or the exit status to report. */
+int cli_template_bundle(arena *a, const char *path, const char *stdlib, const char *scope, tpl **t,
+                        cli_bundle *cb);
 int cli_read_file(const char *path, unsigned char **out, size_t *len, diag *d);
 /* Outputs are replaced by rename(): refuse a path that exists and is not a
  * regular file or a symlink (as root, `-o /dev/null` would otherwise replace

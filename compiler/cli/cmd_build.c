@@ -319,31 +319,16 @@ int cmd_test(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         arena a;
         arena_init(&a);
-        diag d;
-        diag_init(&d);
         tpl *t;
-        ir *r = NULL;
-        unsigned char *bytes = NULL;
-        size_t len;
-        emit_opts eo = {.serial = 1, .scope = "test"};
-        if (cli_compile(&a, argv[i], cli_stdlib(stdlib), CC_DEFAULT_MAX_STATES, &t, &r, &d) ||
-            emit_bundle(r, &eo, &bytes, &len, &d)) {
-            cli_diag(&d);
-            rc = rc ? rc : cli_exit(&d);
-            ir_free(r);
+        cli_bundle cb;
+        int e = cli_template_bundle(&a, argv[i], stdlib, "test", &t, &cb);
+        if (e) {
             arena_release(&a);
+            if (e == EXIT_SOFTWARE)
+                return e;
+            rc = rc ? rc : e;
             continue;
         }
-        cli_bundle cb;
-        cmdai_error err;
-        if (cli_bundle_view(&cb, bytes, len, &err) != CMDAI_OK) {
-            fprintf(stderr, "%s: internal error: emitted bundle does not validate: %s\n", cli_prog, err.text);
-            free(bytes);
-            ir_free(r);
-            arena_release(&a);
-            return EXIT_SOFTWARE;
-        }
-        free(bytes);
         if (t->ntests == 0) {
             fprintf(stderr, "%s: error: template has no tests\n", argv[i]);
             fprintf(stderr, "  hint: add tests: {deny: [...], allow: [...]} with commands it must decide\n");
@@ -369,7 +354,6 @@ int cmd_test(int argc, char **argv)
             }
         }
         cli_bundle_free(&cb);
-        ir_free(r);
         arena_release(&a);
     }
     printf("%u passed, %u failed\n", passed, failed);

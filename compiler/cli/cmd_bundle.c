@@ -23,30 +23,21 @@ static int ends_with(const char *s, const char *suf)
 /* Bundle bytes from a .cpb file (unverified view) or by compiling a template. */
 static int load_source(const char *path, const char *stdlib, cli_bundle *cb)
 {
+    if (!ends_with(path, ".cpb")) {
+        arena a;
+        arena_init(&a);
+        tpl *t;
+        int rc = cli_template_bundle(&a, path, stdlib, "explain", &t, cb);
+        arena_release(&a);
+        return rc;
+    }
     diag d;
     diag_init(&d);
     unsigned char *bytes = NULL;
     size_t len = 0;
-    if (ends_with(path, ".cpb")) {
-        if (cli_read_file(path, &bytes, &len, &d)) {
-            cli_diag(&d);
-            return cli_exit(&d);
-        }
-    } else {
-        arena a;
-        arena_init(&a);
-        tpl *t;
-        ir *r = NULL;
-        emit_opts eo = {.serial = 1, .scope = "explain"};
-        if (cli_compile(&a, path, cli_stdlib(stdlib), CC_DEFAULT_MAX_STATES, &t, &r, &d) ||
-            emit_bundle(r, &eo, &bytes, &len, &d)) {
-            cli_diag(&d);
-            ir_free(r);
-            arena_release(&a);
-            return cli_exit(&d);
-        }
-        ir_free(r);
-        arena_release(&a);
+    if (cli_read_file(path, &bytes, &len, &d)) {
+        cli_diag(&d);
+        return cli_exit(&d);
     }
     cmdai_error err;
     int rc = cli_bundle_view(cb, bytes, len, &err);
