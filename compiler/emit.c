@@ -310,6 +310,27 @@ int emit_bundle(const ir *r, const emit_opts *o, unsigned char **out, size_t *le
         abort();
     uint32_t ncomb;
     cpb_comb *comb = comb_pack(r, st, &ncomb);
+    /* note [narrow tables]: 16-bit state numbers when they fit. */
+    meta.narrow = !o->wide && r->nstates < CPB_NO_STATE16 && r->nrecords <= UINT16_MAX;
+    void *st_out = st, *comb_out = comb;
+    size_t st_size = r->nstates * sizeof *st, comb_size = ncomb * sizeof *comb;
+    cpb_state16 *st16 = NULL;
+    cpb_comb16 *comb16 = NULL;
+    if (meta.narrow) {
+        st16 = calloc(r->nstates, sizeof *st16);
+        comb16 = calloc(ncomb ? ncomb : 1, sizeof *comb16);
+        if (!st16 || !comb16)
+            abort();
+        for (uint32_t i = 0; i < r->nstates; i++)
+            st16[i] = (cpb_state16){st[i].base, (uint16_t)st[i].def, (uint16_t)st[i].acc};
+        for (uint32_t i = 0; i < ncomb; i++)
+            comb16[i] = (cpb_comb16){comb[i].check == CPB_NO_STATE ? CPB_NO_STATE16 : (uint16_t)comb[i].check,
+                                     (uint16_t)comb[i].next};
+        st_out = st16;
+        comb_out = comb16;
+        st_size = r->nstates * sizeof *st16;
+        comb_size = ncomb * sizeof *comb16;
+    }
     cpb_record *recs = calloc(r->nrecords, sizeof *recs);
     if (!recs)
         abort();
@@ -327,8 +348,8 @@ int emit_bundle(const ir *r, const emit_opts *o, unsigned char **out, size_t *le
         {CPB_S_RULES, rules, r->nrules * sizeof *rules, r->nrules},
         {CPB_S_COMPLIANCE, comp, ncomp * sizeof *comp, ncomp},
         {CPB_S_CLASSES, r->cls, 256, 256},
-        {CPB_S_STATES, st, r->nstates * sizeof *st, r->nstates},
-        {CPB_S_COMB, comb, ncomb * sizeof *comb, ncomb},
+        {CPB_S_STATES, st_out, st_size, r->nstates},
+        {CPB_S_COMB, comb_out, comb_size, ncomb},
         {CPB_S_RECORDS, recs, r->nrecords * sizeof *recs, r->nrecords},
         {CPB_S_RECRULES, r->rec_rules, r->nrec_rules * sizeof(uint32_t), r->nrec_rules},
     };
@@ -383,6 +404,8 @@ int emit_bundle(const ir *r, const emit_opts *o, unsigned char **out, size_t *le
     free(comp);
     free(st);
     free(comb);
+    free(st16);
+    free(comb16);
     free(recs);
     free(S.data.p);
     free(S.slot);

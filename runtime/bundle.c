@@ -54,8 +54,10 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
     if (tab_end > len)
         BAD("truncated section table");
     const cpb_section *sec = (const cpb_section *)(data + sizeof(cpb_header));
-    static const uint32_t elem[CPB_S_LAST + 1] = {
+    uint32_t elem[CPB_S_LAST + 1] = {
         0, sizeof(cpb_meta), 1, sizeof(cpb_rule), 4, 1, sizeof(cpb_state), sizeof(cpb_comb), sizeof(cpb_record), 4};
+    /* The table width is in META, section 1, checked before sections 6 and 7. */
+    int narrow = 0;
     size_t prev_end = tab_end;
     const void *p[CPB_S_LAST + 1] = {0};
     uint32_t cnt[CPB_S_LAST + 1] = {0};
@@ -65,11 +67,21 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
             BAD("section %u has id %u, expected %u", i, s->id, i + 1);
         if (s->offset % CPB_ALIGN || s->offset < prev_end || s->offset > len || s->size > len - s->offset)
             BAD("section %u lies outside the file or overlaps another", s->id);
+        if (s->id == CPB_S_STATES && narrow) {
+            elem[CPB_S_STATES] = sizeof(cpb_state16);
+            elem[CPB_S_COMB] = sizeof(cpb_comb16);
+        }
         if (s->id != CPB_S_STRINGS) {
             if ((uint64_t)s->count * elem[s->id] != s->size)
                 BAD("section %u: size %u does not hold %u entries", s->id, s->size, s->count);
         }
         p[s->id] = data + s->offset;
+        if (s->id == CPB_S_META && s->size == sizeof(cpb_meta)) {
+            uint32_t nw = ((const cpb_meta *)p[s->id])->narrow;
+            if (nw > 1)
+                BAD("bad table width flag %u", nw);
+            narrow = (int)nw;
+        }
         cnt[s->id] = s->id == CPB_S_STRINGS ? s->size : s->count;
         prev_end = (size_t)s->offset + s->size;
     }
@@ -92,6 +104,7 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
     b->nstates = cnt[CPB_S_STATES];
     b->comb = p[CPB_S_COMB];
     b->ncomb = cnt[CPB_S_COMB];
+    b->narrow = narrow;
     b->recs = p[CPB_S_RECORDS];
     b->nrecs = cnt[CPB_S_RECORDS];
     b->recrules = p[CPB_S_RECRULES];
@@ -117,16 +130,17 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
             BAD("byte %d maps to class %u of %u", c, b->cls[c], m->nclasses);
     if (b->nrecs == 0)
         BAD("no decision records");
+    if (narrow && b->nstates >= CPB_NO_STATE16)
+        BAD("narrow tables with %u states", b->nstates);
     for (uint32_t s = 0; s < b->nstates; s++) {
-        const cpb_state *st = &b->states[s];
-        if ((uint64_t)st->base + m->nclasses > b->ncomb)
+        if ((uint64_t)rt_state_base(b, s) + m->nclasses > b->ncomb)
             BAD("state %u: transition row outside the table", s);
-        if (st->def >= b->nstates || st->acc >= b->nrecs)
+        if (rt_state_def(b, s) >= b->nstates || rt_state_acc(b, s) >= b->nrecs)
             BAD("state %u: target or record out of range", s);
     }
     for (uint32_t i = 0; i < b->ncomb; i++) {
-        const cpb_comb *c = &b->comb[i];
-        if ((c->check != CPB_NO_STATE && c->check >= b->nstates) || c->next >= b->nstates)
+        uint32_t chk = rt_comb_check(b, i);
+        if ((chk != CPB_NO_STATE && chk >= b->nstates) || rt_comb_next(b, i) >= b->nstates)
             BAD("transition %u out of range", i);
     }
     for (uint32_t i = 0; i < b->nrecs; i++) {

@@ -22,10 +22,11 @@ struct cmdai_bundle {
     const uint32_t *comp;
     uint32_t ncomp;
     const uint8_t *cls;
-    const cpb_state *states;
+    const void *states;  /* cpb_state[nstates], or cpb_state16 when narrow */
     uint32_t nstates;
-    const cpb_comb *comb;
+    const void *comb;    /* cpb_comb[ncomb], or cpb_comb16 when narrow */
     uint32_t ncomb;
+    int narrow;          /* note [narrow tables] in bundle_fmt.h */
     const cpb_record *recs;
     uint32_t nrecs;
     const uint32_t *recrules;
@@ -47,11 +48,47 @@ int rt_error(cmdai_error *err, int code, const char *source, const char *fmt, ..
 
 #endif
 
-/* One transition (note [comb tables]); shared by eval and explain. */
-static inline uint32_t rt_step(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
+/* One transition (note [comb tables]) in each table width; the walkers in
+ * eval.c pick one per unit, so the per-byte loop has no width branch. */
+static inline uint32_t rt_step32(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
 {
-    uint32_t k = b->states[s].base + b->cls[byte];
-    return b->comb[k].check == s ? b->comb[k].next : b->states[s].def;
+    const cpb_state *st = (const cpb_state *)b->states + s;
+    const cpb_comb *c = (const cpb_comb *)b->comb + st->base + b->cls[byte];
+    return c->check == s ? c->next : st->def;
+}
+
+static inline uint32_t rt_step16(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
+{
+    const cpb_state16 *st = (const cpb_state16 *)b->states + s;
+    const cpb_comb16 *c = (const cpb_comb16 *)b->comb + st->base + b->cls[byte];
+    return c->check == s ? c->next : st->def;
+}
+
+/* Table fields by index whatever the width (load-time checks, tests, tools). */
+static inline uint32_t rt_state_base(const struct cmdai_bundle *b, uint32_t s)
+{
+    return b->narrow ? ((const cpb_state16 *)b->states)[s].base : ((const cpb_state *)b->states)[s].base;
+}
+static inline uint32_t rt_state_def(const struct cmdai_bundle *b, uint32_t s)
+{
+    return b->narrow ? ((const cpb_state16 *)b->states)[s].def : ((const cpb_state *)b->states)[s].def;
+}
+static inline uint32_t rt_state_acc(const struct cmdai_bundle *b, uint32_t s)
+{
+    return b->narrow ? ((const cpb_state16 *)b->states)[s].acc : ((const cpb_state *)b->states)[s].acc;
+}
+/* CPB_NO_STATE for an empty slot in either width. */
+static inline uint32_t rt_comb_check(const struct cmdai_bundle *b, uint32_t i)
+{
+    if (b->narrow) {
+        uint16_t c = ((const cpb_comb16 *)b->comb)[i].check;
+        return c == CPB_NO_STATE16 ? CPB_NO_STATE : c;
+    }
+    return ((const cpb_comb *)b->comb)[i].check;
+}
+static inline uint32_t rt_comb_next(const struct cmdai_bundle *b, uint32_t i)
+{
+    return b->narrow ? ((const cpb_comb16 *)b->comb)[i].next : ((const cpb_comb *)b->comb)[i].next;
 }
 
 /* Fold the decisions of already-normalized units into *out (which the caller

@@ -51,6 +51,7 @@ typedef struct cpb_meta {
     uint32_t name, version, scope, json; /* string offsets; json: canonical metadata */
     uint8_t default_action, dynamic_action, tools_default, has_tools;
     uint32_t nclasses, start;
+    uint32_t narrow; /* 1: STATES/COMB hold cpb_state16/cpb_comb16, 0: the 32-bit forms */
 } cpb_meta;
 
 typedef struct cpb_rule {
@@ -70,6 +71,20 @@ typedef struct cpb_state {
 typedef struct cpb_comb {
     uint32_t check, next;
 } cpb_comb;
+
+/* note [narrow tables]: an automaton of fewer than 65535 states with fewer
+ * than 65536 records stores state numbers in 16 bits, halving the comb and a
+ * third of the state table (bytes per rule, cache footprint).  The base stays
+ * 32-bit: the comb of a large automaton is longer than 65535 slots. */
+#define CPB_NO_STATE16 UINT16_MAX
+typedef struct cpb_state16 {
+    uint32_t base;
+    uint16_t def, acc;
+} cpb_state16;
+
+typedef struct cpb_comb16 {
+    uint16_t check, next;
+} cpb_comb16;
 
 typedef struct cpb_record {
     uint8_t action, risk, reason, pad;

@@ -201,12 +201,13 @@ static int resigned_code(const unsigned char *data, size_t len, cmdai_error *err
 
 /* ---- opens and decides ------------------------------------------------------ */
 
-static void opens_and_decides(void **state)
+/* The same decisions from 16-bit and 32-bit tables (note [narrow tables]). */
+static void opens_and_decides_with(int wide)
 {
-    (void)state;
     unsigned char *bytes;
     size_t len, siglen;
-    build_serial(3, &bytes, &len);
+    emit_opts eo = {.serial = 3, .created = 1700000000, .scope = "test", .wide = wide};
+    build(&eo, &bytes, &len);
     char *sig = sign1(bytes, len, &siglen);
     assert_int_equal(strlen(sig), siglen);
     cmdai_open_opts oo = {.trust = pub1, .flags = CMDAI_OPEN_NO_ROLLBACK_STATE};
@@ -214,6 +215,7 @@ static void opens_and_decides(void **state)
     cmdai_bundle *b = cmdai_open_mem(bytes, len, sig, siglen, &oo, &err);
     if (!b)
         fail_msg("open: %s (%s)", err.text, cmdai_code_name(err.code));
+    assert_int_equal(b->narrow, !wide);
     /* The handle keeps its own copy: the caller's buffers are borrowed for the call only. */
     memset(bytes, 0xAA, len);
     free(bytes);
@@ -275,6 +277,13 @@ static void opens_and_decides(void **state)
     assert_string_equal(cmdai_rule_compliance(b, 0, 0), "SOC2:CC6.1");
     assert_null(cmdai_rule_compliance(b, 0, 1));
     cmdai_close(b);
+}
+
+static void opens_and_decides(void **state)
+{
+    (void)state;
+    opens_and_decides_with(0);
+    opens_and_decides_with(1);
 }
 
 /* ---- flip any byte ---------------------------------------------------------------- */
@@ -366,8 +375,9 @@ static void assert_indexes_in_range(const struct cmdai_bundle *b, const unsigned
     REQ(IN(b->rules, (uint64_t)b->nrules * sizeof(cpb_rule)));
     REQ(IN(b->comp, (uint64_t)b->ncomp * 4));
     REQ(IN(b->cls, 256));
-    REQ(IN(b->states, (uint64_t)b->nstates * sizeof(cpb_state)));
-    REQ(IN(b->comb, (uint64_t)b->ncomb * sizeof(cpb_comb)));
+    REQ(IN(b->states, (uint64_t)b->nstates * (b->narrow ? sizeof(cpb_state16) : sizeof(cpb_state))));
+    REQ(IN(b->comb, (uint64_t)b->ncomb * (b->narrow ? sizeof(cpb_comb16) : sizeof(cpb_comb))));
+    REQ(!b->narrow || b->nstates < CPB_NO_STATE16);
     REQ(IN(b->recs, (uint64_t)b->nrecs * sizeof(cpb_record)));
     REQ(IN(b->recrules, (uint64_t)b->nrecrules * 4));
     REQ(b->nclasses >= 1 && b->nclasses <= 256 && b->start < b->nstates && b->nrecs >= 1);
@@ -377,11 +387,12 @@ static void assert_indexes_in_range(const struct cmdai_bundle *b, const unsigned
     for (int c = 0; c < 256; c++)
         REQ(b->cls[c] < b->nclasses);
     for (uint32_t s = 0; s < b->nstates; s++) {
-        REQ((uint64_t)b->states[s].base + b->nclasses <= b->ncomb);
-        REQ(b->states[s].def < b->nstates && b->states[s].acc < b->nrecs);
+        REQ((uint64_t)rt_state_base(b, s) + b->nclasses <= b->ncomb);
+        REQ(rt_state_def(b, s) < b->nstates && rt_state_acc(b, s) < b->nrecs);
     }
     for (uint32_t i = 0; i < b->ncomb; i++)
-        REQ(b->comb[i].next < b->nstates && (b->comb[i].check == CPB_NO_STATE || b->comb[i].check < b->nstates));
+        REQ(rt_comb_next(b, i) < b->nstates &&
+            (rt_comb_check(b, i) == CPB_NO_STATE || rt_comb_check(b, i) < b->nstates));
     for (uint32_t i = 0; i < b->nrecs; i++) {
         REQ(b->recs[i].action <= CMDAI_DENY && b->recs[i].risk <= CMDAI_RISK_CRITICAL);
         REQ((uint64_t)b->recs[i].first + b->recs[i].n <= b->nrecrules);
