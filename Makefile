@@ -59,12 +59,12 @@ TEST_SRC = $(wildcard tests/runtime/test_*.c tests/compiler/test_*.c)
 TEST_BIN = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps test unit cli-test asan fuzz fuzz-smoke demo install uninstall clean bench check-tools
+.PHONY: all deps test unit cli-test asan fuzz fuzz-smoke demo install uninstall clean bench bench-deps bench-run check-tools
 all: $(LIB_A) $(LIB_SO) $(BUILD)/lib/libcmdai-policy.so $(LIBC_A) $(BIN_RT) $(BIN_CC) $(BUILD)/lib/pkgconfig/cmdai-policy.pc
 
 # ---- dependencies (Debian) -------------------------------------------------
 DEB_PKGS = re2c lemon libsodium-dev libjansson-dev libcmocka-dev libyaml-dev pkg-config \
-           minisign clang libclang-rt-14-dev valgrind
+           minisign clang libclang-rt-14-dev valgrind bash zsh fish tmux bash-builtins
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -117,6 +117,27 @@ $(BIN_CC): $(CCCLI_OBJ) $(LIBC_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $(CCCLI_OBJ) $(LIBC_A) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lpthread
 
+# ---- shell hooks (issue 4): runtime/hooks/* as C strings for `cmdai-policy hook`,
+# and the bash loadable builtin (only where Debian's bash-builtins headers are).
+HOOK_SRC = $(sort $(wildcard runtime/hooks/*))
+$(GEN)/hook_snippets.inc: $(HOOK_SRC)
+	@mkdir -p $(GEN)
+	@for f in $(HOOK_SRC); do n=$$(basename $$f | tr -c 'a-zA-Z0-9\n' _); \
+	  printf 'static const char hook_%s[] =\n' "$$n"; \
+	  sed -e 's/\\/\\\\/g; s/"/\\"/g; s/?/\\?/g; s/^/"/; s/$$/\\n"/' $$f; printf ';\n'; \
+	done > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/runtime/cli/hook.o: $(GEN)/hook_snippets.inc
+
+BASH_INC ?= /usr/include/bash
+BUILTIN_SO = $(BUILD)/lib/cmdai_check.so
+ifneq ($(wildcard $(BASH_INC)/builtins.h),)
+all: $(BUILTIN_SO)
+endif
+$(BUILTIN_SO): runtime/builtin/cmdai_check.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/cli -I/usr/lib/bash -D_GNU_SOURCE -DHAVE_CONFIG_H -isystem $(BASH_INC) \
+	  -isystem $(BASH_INC)/include -isystem $(BASH_INC)/builtins -fPIC -shared -o $@ $< $(LIB_A) $(LDFLAGS) $(RT_LIBS)
+
 $(BUILD)/lib/pkgconfig/cmdai-policy.pc: runtime/cmdai-policy.pc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(abspath .)|; s|@INCLUDEDIR@|$(abspath runtime/include)|; s|@LIBDIR@|$(abspath $(BUILD)/lib)|' $< > $@
@@ -164,12 +185,57 @@ fuzz-smoke:
 	$(MAKE) FUZZ_SECONDS=10 fuzz
 
 # ---- benchmark (figures, not a test) -----------------------------------------
-$(BUILD)/bench/bench_eval: tests/bench/bench_eval.c $(LIBC_A) $(LIB_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBC_A) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lpthread
+# tests/bench/*.c (bench_cg_driver.c is its own program, run under callgrind);
+# the regex baselines are bench-only dependencies, each compiled in when its
+# pkg-config module is found and reported as "not built" otherwise.
+BENCH_DEB = libpcre2-dev libhyperscan-dev libre2-dev
+CXX      ?= g++
+BENCH_HAVE_PCRE2 := $(shell pkg-config --exists libpcre2-8 2>/dev/null && echo 1)
+BENCH_HAVE_HS    := $(shell pkg-config --exists libhs 2>/dev/null && echo 1)
+BENCH_HAVE_RE2   := $(shell pkg-config --exists re2 2>/dev/null && echo 1)
+BENCH_DEFS = $(if $(BENCH_HAVE_PCRE2),-DBENCH_HAVE_PCRE2) $(if $(BENCH_HAVE_HS),-DBENCH_HAVE_HS)
+BENCH_LIBS = $(if $(BENCH_HAVE_PCRE2),$(shell pkg-config --libs libpcre2-8)) \
+             $(if $(BENCH_HAVE_HS),$(shell pkg-config --libs libhs)) \
+             $(if $(BENCH_HAVE_RE2),$(shell pkg-config --libs re2) -lstdc++)
+BENCH_SRC  = $(filter-out tests/bench/bench_cg_driver.c $(if $(BENCH_HAVE_RE2),tests/bench/bench_re2_stub.c),\
+               $(wildcard tests/bench/*.c))
+BENCH_OBJ  = $(patsubst tests/bench/%.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRC)) \
+             $(if $(BENCH_HAVE_RE2),$(BUILD)/bench/obj/bench_re2.o)
 
-bench: $(BUILD)/bench/bench_eval
-	$(BUILD)/bench/bench_eval
+bench-deps:
+	@missing=""; for p in $(BENCH_DEB); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make bench-deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing \
+	    || echo "make bench-deps: could not install$$missing; those baselines will be reported as not built"; \
+	else echo "make bench-deps: all benchmark dependencies present"; fi
+
+$(BUILD)/bench/obj/%.o: tests/bench/%.c tests/bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(BENCH_DEFS) $(if $(BENCH_HAVE_HS),$(shell pkg-config --cflags libhs)) -c -o $@ $<
+
+$(BUILD)/bench/obj/bench_re2.o: tests/bench/bench_re2.cc tests/bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -Itests/bench $(shell pkg-config --cflags re2) -c -o $@ $<
+
+$(BUILD)/bench/bench_main: $(BENCH_OBJ) $(LIBC_A) $(LIB_A)
+	$(CC) -o $@ $(BENCH_OBJ) $(LIBC_A) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) $(BENCH_LIBS) -lpthread
+
+$(BUILD)/bench/bench_cg_driver: tests/bench/bench_cg_driver.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LDFLAGS) $(RT_LIBS) -lpthread
+
+# bench-deps first (a separate make, so the pkg-config probes above see what
+# it installed); BENCH_MAX_RULES=1000 skips the 10,000-rule set.
+BENCH_MAX_RULES ?= 10000
+bench: bench-deps
+	$(MAKE) bench-run
+
+bench-run: all $(BUILD)/bench/bench_main $(BUILD)/bench/bench_cg_driver
+	$(BUILD)/bench/bench_main $(BUILD) $(BENCH_MAX_RULES)
 
 # ---- demo, install, clean ----------------------------------------------------
 demo: deps
