@@ -1,0 +1,595 @@
+/* audit.c — the audit trail writer: formats decision records, chains them
+ * (BLAKE2b-256 of the previous line in "prev", of the line itself in
+ * "hash"), signs checkpoints with the audit key (Ed25519, libsodium), groups
+ * fdatasync calls across threads and rotates by size.  Redaction is in
+ * audit_redact.c, the JSON escaper in audit_json.c, the verifier in
+ * audit_verify.c; the record format is docs/audit.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "sig.h"
+
+/* minisign.h SeckeyStruct (as compiler/sign.c); only unencrypted keys. */
+typedef struct audit_seckey {
+    uint8_t sig_alg[2], kdf_alg[2], chk_alg[2];
+    uint8_t kdf_salt[32], kdf_opslimit_le[8], kdf_memlimit_le[8];
+    uint8_t keyid[8], sk[64], chk[32];
+} audit_seckey;
+_Static_assert(sizeof(audit_seckey) == 158, "minisign secret key layout");
+
+struct rt_audit {
+    pthread_mutex_t mu;
+    pthread_cond_t synced_cv;
+    int fd;
+    char *path;
+    char host[256];
+    uint8_t head[RT_AUDIT_HASH_BYTES]; /* hash of the last record written */
+    uint64_t next_seq;                 /* seq of the next record */
+    uint64_t written_seq;              /* records < this are written (not yet durable) */
+    uint64_t synced_seq;               /* records < this are durable */
+    bool syncing, broken;
+    uint64_t file_first_seq, file_bytes;
+    uint64_t since_ckpt;
+    int64_t last_ckpt_ms;
+    rt_audit_opts o;
+    audit_seckey *key; /* sodium_malloc; NULL: unsigned checkpoints */
+    char key_id[17];
+    rt_audit_stats st;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* RFC 3339, UTC, milliseconds: 2026-11-25T13:20:24.123Z */
+static void fmt_time(int64_t ms, char out[32])
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+    sodium_bin2hex(out, 2 * n + 1, b, n);
+}
+
+static int key_load(rt_audit *a, const char *path, cmdai_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    rt_sig_line l[2];
+    int rc = rt_sig_read_file(path, &text, &len, err);
+    if (rc != CMDAI_OK)
+        return rc;
+    a->key = sodium_malloc(sizeof *a->key);
+    if (!a->key) {
+        rc = rt_sig_error(err, CMDAI_E_NOMEM, path, 0, "out of memory");
+        goto out;
+    }
+    if ((rc = rt_sig_lines(text, len, l, 2, path, err)) != CMDAI_OK)
+        goto out;
+    if (!rt_sig_b64_exact(&l[1], a->key, sizeof *a->key)) {
+        rc = rt_sig_error(err, CMDAI_E_FORMAT, path, 2, "audit key: not a minisign secret key");
+        goto out;
+    }
+    if (memcmp(a->key->sig_alg, "Ed", 2) || memcmp(a->key->chk_alg, "B2", 2)) {
+        rc = rt_sig_error(err, CMDAI_E_FORMAT, path, 2, "audit key: unsupported algorithm");
+        goto out;
+    }
+    if (memcmp(a->key->kdf_alg, "\0\0", 2)) {
+        rc = rt_sig_error(err, CMDAI_E_FORMAT, path, 2,
+                          "audit key: encrypted keys are not supported (the daemon signs unattended)");
+        goto out;
+    }
+    uint8_t chk[32];
+    crypto_generichash_state hs;
+    crypto_generichash_init(&hs, NULL, 0, sizeof chk);
+    crypto_generichash_update(&hs, a->key->sig_alg, 2);
+    crypto_generichash_update(&hs, a->key->keyid, 8);
+    crypto_generichash_update(&hs, a->key->sk, 64);
+    crypto_generichash_final(&hs, chk, sizeof chk);
+    if (!sodium_is_zero(a->key->chk, 32) && sodium_memcmp(chk, a->key->chk, 32) != 0) {
+        rc = rt_sig_error(err, CMDAI_E_FORMAT, path, 2, "audit key: checksum mismatch (damaged file)");
+        goto out;
+    }
+    rt_keyid_hex(a->key->keyid, a->key_id);
+out:
+    if (rc != CMDAI_OK && a->key) {
+        sodium_free(a->key);
+        a->key = NULL;
+    }
+    sodium_memzero(text, len);
+    free(text);
+    return rc;
+}
+
+static int io_fail(rt_audit *a, cmdai_error *err, const char *what)
+{
+    a->broken = true; /* a half-written line: refuse further records rather than fork the chain */
+    return rt_sig_error(err, CMDAI_E_IO, a->path, 0, "%s: %s", what, strerror(errno));
+}
+
+/* Write prefix + body + suffix as one line, chaining it.  Lock held. */
+static int write_record(rt_audit *a, const char *body, size_t blen, cmdai_error *err)
+{
+    if (a->broken)
+        return rt_sig_error(err, CMDAI_E_IO, a->path, 0, "audit log is unusable after an earlier write error");
+    char prev[RT_AUDIT_HASH_HEX + 1], pre[128], suf[RT_AUDIT_HASH_HEX + 16];
+    hex(a->head, sizeof a->head, prev);
+    int pl = snprintf(pre, sizeof pre, "{\"seq\":%" PRIu64 ",\"prev\":\"%s\"", a->next_seq, prev);
+    uint8_t h[RT_AUDIT_HASH_BYTES];
+    crypto_generichash_state hs;
+    crypto_generichash_init(&hs, NULL, 0, sizeof h);
+    crypto_generichash_update(&hs, (const uint8_t *)pre, (size_t)pl);
+    crypto_generichash_update(&hs, (const uint8_t *)body, blen);
+    crypto_generichash_final(&hs, h, sizeof h);
+    char hh[RT_AUDIT_HASH_HEX + 1];
+    hex(h, sizeof h, hh);
+    int sl = snprintf(suf, sizeof suf, ",\"hash\":\"%s\"}\n", hh);
+    struct iovec iov[3] = {{pre, (size_t)pl}, {(void *)body, blen}, {suf, (size_t)sl}};
+    size_t total = (size_t)pl + blen + (size_t)sl, done = 0;
+    while (done < total) {
+        ssize_t w = writev(a->fd, iov, 3);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return io_fail(a, err, "cannot write");
+        done += (size_t)w;
+        size_t k = (size_t)w;
+        for (int i = 0; i < 3; i++) { /* advance past what was written (short writes) */
+            size_t t = k < iov[i].iov_len ? k : iov[i].iov_len;
+            iov[i].iov_base = (char *)iov[i].iov_base + t;
+            iov[i].iov_len -= t;
+            k -= t;
+        }
+    }
+    memcpy(a->head, h, sizeof h);
+    a->next_seq++;
+    a->written_seq = a->next_seq;
+    a->file_bytes += total;
+    return CMDAI_OK;
+}
+
+/* Lock held. */
+static int write_checkpoint(rt_audit *a, const char *reason, cmdai_error *err)
+{
+    char t[32], prev[RT_AUDIT_HASH_HEX + 1];
+    int64_t ms = now_ms();
+    fmt_time(ms, t);
+    hex(a->head, sizeof a->head, prev);
+    rt_abuf b = {0};
+    rt_abuf_puts(&b, ",\"type\":\"checkpoint\",\"reason\":");
+    rt_abuf_json_cstr(&b, reason);
+    rt_abuf_printf(&b, ",\"time\":\"%s\",\"host\":", t);
+    rt_abuf_json_cstr(&b, a->host);
+    rt_abuf_printf(&b, ",\"records\":%" PRIu64, a->st.records);
+    if (a->key) {
+        rt_abuf m = {0};
+        rt_audit_ckpt_message(&m, a->next_seq, prev, t, reason);
+        uint8_t sig[crypto_sign_BYTES];
+        char b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+        if (m.oom || crypto_sign_detached(sig, NULL, (const uint8_t *)m.p, m.len, a->key->sk) != 0) {
+            rt_abuf_release(&m);
+            rt_abuf_release(&b);
+            return rt_sig_error(err, CMDAI_E_NOMEM, a->path, 0, "cannot sign a checkpoint");
+        }
+        rt_abuf_release(&m);
+        sodium_bin2base64(b64, sizeof b64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
+        rt_abuf_printf(&b, ",\"key_id\":\"%s\",\"sig\":\"%s\"", a->key_id, b64);
+    } else {
+        rt_abuf_puts(&b, ",\"key_id\":null,\"sig\":null");
+    }
+    int rc = b.oom ? rt_sig_error(err, CMDAI_E_NOMEM, a->path, 0, "out of memory")
+                   : write_record(a, b.p, b.len, err);
+    rt_abuf_release(&b);
+    if (rc == CMDAI_OK) {
+        a->since_ckpt = 0;
+        a->last_ckpt_ms = ms;
+        a->st.checkpoints++;
+    }
+    return rc;
+}
+
+static int fsync_dir(const char *path)
+{
+    char *d = strdup(path);
+    if (!d)
+        return -1;
+    char *slash = strrchr(d, '/');
+    const char *dir = ".";
+    if (slash) {
+        *slash = '\0';
+        dir = slash == d ? "/" : d;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd >= 0 ? fsync(fd) : -1;
+    if (fd >= 0)
+        close(fd);
+    free(d);
+    return rc;
+}
+
+/* Lock held.  Seal the full file, rename it to PATH.<first seq>, start a new
+ * one whose first record is a checkpoint continuing the chain. */
+static int rotate(rt_audit *a, cmdai_error *err)
+{
+    int rc = write_checkpoint(a, "rotate", err);
+    if (rc != CMDAI_OK)
+        return rc;
+    if (!a->o.no_sync && fdatasync(a->fd) != 0)
+        return io_fail(a, err, "cannot sync before rotation");
+    a->synced_seq = a->written_seq;
+    size_t n = strlen(a->path) + 32;
+    char *to = malloc(n);
+    if (!to)
+        return rt_sig_error(err, CMDAI_E_NOMEM, a->path, 0, "out of memory");
+    snprintf(to, n, "%s.%012" PRIu64, a->path, a->file_first_seq);
+    if (rename(a->path, to) != 0) {
+        free(to);
+        return io_fail(a, err, "cannot rotate");
+    }
+    free(to);
+    close(a->fd);
+    a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (a->fd < 0)
+        return io_fail(a, err, "cannot create the next log file");
+    a->file_bytes = 0;
+    a->file_first_seq = a->next_seq;
+    a->st.rotations++;
+    rc = write_checkpoint(a, "continue", err);
+    if (rc == CMDAI_OK && !a->o.no_sync && (fdatasync(a->fd) != 0 || fsync_dir(a->path) != 0))
+        rc = io_fail(a, err, "cannot sync after rotation");
+    a->synced_seq = a->written_seq;
+    return rc;
+}
+
+/* Parse {"seq":N,"prev":"...  at the start of a line. */
+static bool parse_seq(const char *l, size_t n, uint64_t *seq)
+{
+    if (n < 8 || memcmp(l, "{\"seq\":", 7) != 0)
+        return false;
+    uint64_t v = 0;
+    size_t i = 7;
+    if (i >= n || l[i] < '0' || l[i] > '9')
+        return false;
+    for (; i < n && l[i] >= '0' && l[i] <= '9'; i++) {
+        if (v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(l[i] - '0');
+    }
+    *seq = v;
+    return true;
+}
+
+/* Pick up seq and head from the last complete line; cut an unterminated
+ * tail.  Sets *reason. */
+static int resume(rt_audit *a, const char **reason, cmdai_error *err)
+{
+    struct stat st;
+    if (fstat(a->fd, &st) != 0)
+        return io_fail(a, err, "cannot stat");
+    uint64_t size = (uint64_t)st.st_size;
+    if (size == 0) {
+        *reason = "genesis";
+        return CMDAI_OK;
+    }
+    size_t want = size < 2 * RT_AUDIT_LINE_MAX ? (size_t)size : 2 * RT_AUDIT_LINE_MAX;
+    char *buf = malloc(want + 1);
+    if (!buf)
+        return rt_sig_error(err, CMDAI_E_NOMEM, a->path, 0, "out of memory");
+    int rc = CMDAI_OK;
+    ssize_t r = pread(a->fd, buf, want, (off_t)(size - want));
+    if (r != (ssize_t)want) {
+        rc = io_fail(a, err, "cannot read the tail");
+        goto out;
+    }
+    size_t end = want; /* one past the last '\n' */
+    while (end > 0 && buf[end - 1] != '\n')
+        end--;
+    *reason = "resume";
+    if (end < want) { /* unterminated last record: never durable, never acknowledged */
+        if (ftruncate(a->fd, (off_t)(size - (want - end))) != 0) {
+            rc = io_fail(a, err, "cannot cut an unterminated record");
+            goto out;
+        }
+        size -= want - end;
+        *reason = "recover";
+    }
+    if (end == 0) {
+        rc = rt_sig_error(err, CMDAI_E_FORMAT, a->path, 0, "no complete record in the last %zu bytes", want);
+        goto out;
+    }
+    size_t start = end - 1;
+    while (start > 0 && buf[start - 1] != '\n')
+        start--;
+    const char *l = buf + start;
+    size_t n = end - 1 - start;
+    static const char hk[] = ",\"hash\":\"";
+    uint64_t seq;
+    if (!parse_seq(l, n, &seq) || n < sizeof hk - 1 + RT_AUDIT_HASH_HEX + 2 ||
+        memcmp(l + n - (sizeof hk - 1) - RT_AUDIT_HASH_HEX - 2, hk, sizeof hk - 1) != 0 ||
+        sodium_hex2bin(a->head, sizeof a->head, l + n - RT_AUDIT_HASH_HEX - 2, RT_AUDIT_HASH_HEX, NULL, NULL, NULL) !=
+            0) {
+        rc = rt_sig_error(err, CMDAI_E_FORMAT, a->path, 0,
+                          "the last record is not an audit record; refusing to append to it");
+        goto out;
+    }
+    a->next_seq = a->written_seq = a->synced_seq = seq + 1;
+    a->file_bytes = size;
+    /* The file's first record gives the rotation name. */
+    char first[32];
+    ssize_t fr = pread(a->fd, first, sizeof first, 0);
+    uint64_t fs;
+    a->file_first_seq = fr > 0 && parse_seq(first, (size_t)fr, &fs) ? fs : 0;
+out:
+    free(buf);
+    return rc;
+}
+
+rt_audit *rt_audit_open(const rt_audit_opts *opts, cmdai_error *err)
+{
+    if (!opts || !opts->path) {
+        rt_sig_error(err, CMDAI_E_USAGE, NULL, 0, "rt_audit_open: no path");
+        return NULL;
+    }
+    if (rt_sodium_init() != 0) {
+        rt_sig_error(err, CMDAI_E_NOMEM, NULL, 0, "libsodium cannot be initialised");
+        return NULL;
+    }
+    rt_audit *a = calloc(1, sizeof *a);
+    if (!a || !(a->path = strdup(opts->path))) {
+        free(a);
+        rt_sig_error(err, CMDAI_E_NOMEM, opts->path, 0, "out of memory");
+        return NULL;
+    }
+    a->o = *opts;
+    a->o.path = a->path;
+    if (!a->o.checkpoint_every)
+        a->o.checkpoint_every = 1000;
+    if (!a->o.checkpoint_secs)
+        a->o.checkpoint_secs = 10;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->synced_cv, NULL);
+    if (opts->host)
+        snprintf(a->host, sizeof a->host, "%s", opts->host);
+    else if (gethostname(a->host, sizeof a->host - 1) != 0)
+        snprintf(a->host, sizeof a->host, "unknown");
+    a->fd = -1;
+    const char *reason = "genesis";
+    if (opts->key_path && key_load(a, opts->key_path, err) != CMDAI_OK)
+        goto fail;
+    a->fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (a->fd < 0) {
+        rt_sig_error(err, CMDAI_E_IO, a->path, 0, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    if (resume(a, &reason, err) != CMDAI_OK)
+        goto fail;
+    if (write_checkpoint(a, reason, err) != CMDAI_OK)
+        goto fail;
+    if (!a->o.no_sync && fdatasync(a->fd) != 0) {
+        io_fail(a, err, "cannot sync");
+        goto fail;
+    }
+    a->synced_seq = a->written_seq;
+    snprintf(a->st.key_id, sizeof a->st.key_id, "%s", a->key ? a->key_id : "");
+    return a;
+fail:
+    if (a->fd >= 0)
+        close(a->fd);
+    if (a->key)
+        sodium_free(a->key);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->synced_cv);
+    free(a->path);
+    free(a);
+    return NULL;
+}
+
+static void put_num(rt_abuf *b, const char *key, long v)
+{
+    if (v < 0)
+        rt_abuf_printf(b, ",\"%s\":null", key);
+    else
+        rt_abuf_printf(b, ",\"%s\":%ld", key, v);
+}
+
+static void put_str(rt_abuf *b, const char *key, const char *v)
+{
+    rt_abuf_printf(b, ",\"%s\":", key);
+    rt_abuf_json_cstr(b, v);
+}
+
+/* Body of a decision record (everything between prev and hash). */
+static int format_decision(rt_audit *a, const rt_audit_event *ev, rt_abuf *b, unsigned *nred)
+{
+    char t[32];
+    fmt_time(ev->time_ms ? ev->time_ms : now_ms(), t);
+    rt_abuf_printf(b, ",\"type\":\"decision\",\"time\":\"%s\"", t);
+    put_str(b, "host", a->host);
+    put_str(b, "source", ev->source);
+    put_str(b, "user", ev->user);
+    put_num(b, "uid", ev->uid);
+    put_num(b, "gid", ev->gid);
+    put_num(b, "pid", ev->pid);
+    put_str(b, "session", ev->session);
+    put_str(b, "shell", ev->shell);
+    put_str(b, "agent", ev->agent);
+    put_str(b, "cwd", ev->cwd);
+    size_t clen = ev->cmd ? ev->cmd_len : 0, rlen = 0;
+    char *red = rt_audit_redact(ev->cmd ? ev->cmd : "", clen, &rlen, nred);
+    if (!red)
+        return CMDAI_E_NOMEM;
+    bool cut = rlen > RT_AUDIT_CMD_MAX;
+    rt_abuf_puts(b, ",\"command\":");
+    rt_abuf_json_str(b, red, cut ? RT_AUDIT_CMD_MAX : rlen);
+    free(red);
+    rt_abuf_printf(b, ",\"command_bytes\":%zu,\"truncated\":%s,\"redactions\":%u", clen, cut ? "true" : "false",
+                   *nred);
+    const cmdai_verdict *v = ev->verdict;
+    put_str(b, "action", v ? cmdai_action_name(v->action) : NULL);
+    put_str(b, "risk", v ? cmdai_risk_name(v->risk) : NULL);
+    rt_abuf_puts(b, ",\"rules\":[");
+    unsigned n = v ? (v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES) : 0;
+    for (unsigned i = 0, k = 0; i < n && ev->bundle; i++) {
+        cmdai_rule_info ri;
+        if (cmdai_rule_get(ev->bundle, v->rules[i], &ri) != CMDAI_OK)
+            continue;
+        if (k++)
+            rt_abuf_puts(b, ",");
+        rt_abuf_json_cstr(b, ri.id);
+    }
+    rt_abuf_puts(b, "]");
+    put_str(b, "message", v ? v->message : NULL);
+    put_str(b, "error", ev->eval_rc != CMDAI_OK ? cmdai_code_name(ev->eval_rc) : NULL);
+    if (ev->bundle) {
+        cmdai_bundle_info bi;
+        cmdai_bundle_get_info(ev->bundle, &bi);
+        rt_abuf_puts(b, ",\"bundle\":{\"name\":");
+        rt_abuf_json_cstr(b, bi.name);
+        rt_abuf_puts(b, ",\"version\":");
+        rt_abuf_json_cstr(b, bi.version);
+        rt_abuf_printf(b, ",\"serial\":%" PRIu64 ",\"digest\":\"%s\",\"key_id\":\"%s\"}", bi.serial, bi.digest,
+                       bi.key_id);
+    } else {
+        rt_abuf_puts(b, ",\"bundle\":null");
+    }
+    return b->oom ? CMDAI_E_NOMEM : CMDAI_OK;
+}
+
+int rt_audit_append(rt_audit *a, const rt_audit_event *ev, uint64_t *seq, cmdai_error *err)
+{
+    if (!a || !ev)
+        return rt_sig_error(err, CMDAI_E_USAGE, NULL, 0, "rt_audit_append: missing argument");
+    rt_abuf b = {0};
+    unsigned nred = 0;
+    int rc = format_decision(a, ev, &b, &nred); /* outside the lock: redaction is the costly part */
+    if (rc != CMDAI_OK) {
+        rt_abuf_release(&b);
+        return rt_sig_error(err, rc, a->path, 0, "out of memory");
+    }
+    pthread_mutex_lock(&a->mu);
+    if (a->o.rotate_bytes && a->file_bytes && a->file_bytes + b.len + 256 > a->o.rotate_bytes)
+        rc = rotate(a, err);
+    if (rc == CMDAI_OK) {
+        uint64_t s = a->next_seq;
+        rc = write_record(a, b.p, b.len, err);
+        if (rc == CMDAI_OK) {
+            if (seq)
+                *seq = s;
+            a->st.records++;
+            a->st.redactions += nred;
+            if (++a->since_ckpt >= a->o.checkpoint_every)
+                rc = write_checkpoint(a, "count", err);
+        }
+    }
+    pthread_mutex_unlock(&a->mu);
+    rt_abuf_release(&b);
+    return rc;
+}
+
+int rt_audit_sync(rt_audit *a, uint64_t seq, cmdai_error *err)
+{
+    int rc = CMDAI_OK;
+    pthread_mutex_lock(&a->mu);
+    while (a->synced_seq <= seq && rc == CMDAI_OK) {
+        if (a->broken) {
+            rc = rt_sig_error(err, CMDAI_E_IO, a->path, 0, "audit log is unusable after an earlier error");
+            break;
+        }
+        if (a->syncing) { /* someone else's fdatasync may cover us: wait for it */
+            pthread_cond_wait(&a->synced_cv, &a->mu);
+            continue;
+        }
+        a->syncing = true;
+        uint64_t upto = a->written_seq;
+        int fd = a->fd;
+        pthread_mutex_unlock(&a->mu);
+        int r = a->o.no_sync ? 0 : fdatasync(fd);
+        int e = errno;
+        pthread_mutex_lock(&a->mu);
+        a->syncing = false;
+        if (r != 0) {
+            errno = e;
+            rc = io_fail(a, err, "cannot sync");
+        } else if (upto > a->synced_seq) {
+            a->synced_seq = upto;
+        }
+        pthread_cond_broadcast(&a->synced_cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
+int rt_audit_log(rt_audit *a, const rt_audit_event *ev, cmdai_error *err)
+{
+    uint64_t seq;
+    int rc = rt_audit_append(a, ev, &seq, err);
+    return rc == CMDAI_OK ? rt_audit_sync(a, seq, err) : rc;
+}
+
+int rt_audit_checkpoint(rt_audit *a, const char *reason, cmdai_error *err)
+{
+    pthread_mutex_lock(&a->mu);
+    uint64_t s = a->next_seq;
+    int rc = write_checkpoint(a, reason, err);
+    pthread_mutex_unlock(&a->mu);
+    return rc == CMDAI_OK ? rt_audit_sync(a, s, err) : rc;
+}
+
+int rt_audit_tick(rt_audit *a, int64_t now, cmdai_error *err)
+{
+    if (!now)
+        now = now_ms();
+    pthread_mutex_lock(&a->mu);
+    bool due = a->since_ckpt > 0 && now - a->last_ckpt_ms >= (int64_t)a->o.checkpoint_secs * 1000;
+    pthread_mutex_unlock(&a->mu);
+    return due ? rt_audit_checkpoint(a, "time", err) : CMDAI_OK;
+}
+
+void rt_audit_get_stats(rt_audit *a, rt_audit_stats *out)
+{
+    pthread_mutex_lock(&a->mu);
+    *out = a->st;
+    out->next_seq = a->next_seq;
+    out->synced_seq = a->synced_seq;
+    hex(a->head, sizeof a->head, out->head);
+    pthread_mutex_unlock(&a->mu);
+}
+
+int rt_audit_close(rt_audit *a, cmdai_error *err)
+{
+    if (!a)
+        return CMDAI_OK;
+    int rc = CMDAI_OK;
+    if (!a->broken)
+        rc = rt_audit_checkpoint(a, "close", err);
+    if (a->fd >= 0 && !a->o.no_sync && fsync(a->fd) != 0 && rc == CMDAI_OK)
+        rc = rt_sig_error(err, CMDAI_E_IO, a->path, 0, "cannot sync: %s", strerror(errno));
+    if (a->fd >= 0)
+        close(a->fd);
+    if (a->key)
+        sodium_free(a->key);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->synced_cv);
+    free(a->path);
+    free(a);
+    return rc;
+}

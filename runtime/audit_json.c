@@ -1,0 +1,167 @@
+/* audit_json.c — a growable buffer and a careful JSON string escaper for the
+ * audit writer (the runtime library links libsodium and libc only, so no
+ * jansson here).  Output is always valid UTF-8: bytes that are not part of a
+ * well-formed sequence, and NUL, become U+FFFD. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+
+static bool abuf_grow(rt_abuf *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    if (extra > SIZE_MAX / 2 - b->len) {
+        b->oom = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void rt_abuf_put(rt_abuf *b, const char *s, size_t n)
+{
+    if (!abuf_grow(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void rt_abuf_puts(rt_abuf *b, const char *s)
+{
+    rt_abuf_put(b, s, strlen(s));
+}
+
+void rt_abuf_printf(rt_abuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !abuf_grow(b, (size_t)n)) {
+        b->oom = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* Length of a well-formed UTF-8 sequence at s (RFC 3629), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t k;
+    unsigned min;
+    if (c < 0x80)
+        return c ? 1 : 0;
+    if ((c & 0xe0) == 0xc0) {
+        k = 2;
+        min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+        k = 3;
+        min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+        k = 4;
+        min = 0x10000;
+    } else
+        return 0;
+    if (k > n)
+        return 0;
+    unsigned cp = c & (0x7fu >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return k;
+}
+
+void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n)
+{
+    if (!s) {
+        rt_abuf_puts(b, "null");
+        return;
+    }
+    /* Worst case 6 bytes out per byte in ("\u001f"). */
+    if (n > (SIZE_MAX - 3) / 6 || !abuf_grow(b, n * 6 + 2)) {
+        b->oom = true;
+        return;
+    }
+    const unsigned char *u = (const unsigned char *)s;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        if (c < 0x20 && c != 0) {
+            static const char hex[] = "0123456789abcdef";
+            const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+            if (esc) {
+                memcpy(o, esc, 2);
+                o += 2;
+            } else {
+                memcpy(o, "\\u00", 4);
+                o[4] = hex[c >> 4];
+                o[5] = hex[c & 15];
+                o += 6;
+            }
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(u + i, n - i);
+        if (k) {
+            memcpy(o, u + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3); /* U+FFFD, 3 bytes for 1 in: within the 6x bound */
+            o += 3;
+            i++;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+    b->p[b->len] = '\0';
+}
+
+void rt_abuf_json_cstr(rt_abuf *b, const char *s)
+{
+    rt_abuf_json_str(b, s, s ? strlen(s) : 0);
+}
+
+void rt_abuf_release(rt_abuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}

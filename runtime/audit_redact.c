@@ -1,0 +1,347 @@
+/* audit_redact.c — secrets out of command lines before they reach the audit
+ * trail.  A single left-to-right scan over the bytes (no shell parse: the
+ * record must be redacted even when the command does not parse).  The
+ * patterns are listed, with examples, in docs/audit.md "Redaction"; a
+ * replaced value becomes "[REDACTED]" and the text around it is kept so that
+ * the record still says what was run.  False positives are preferred over
+ * leaks. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+
+#define RED "[REDACTED]"
+
+/* Flag and variable names that carry a secret (case-insensitive substrings,
+ * '-' and '_' equivalent). */
+static const char *const secret_words[] = {
+    "password", "passwd", "passphrase", "secret", "token", "apikey", "api-key", "accesskey", "access-key",
+    "privatekey", "private-key", "credential", "bearer", "auth-key", "session-key", "client-key",
+};
+/* Whole flag names (after the dashes) that carry a secret. */
+static const char *const secret_flags[] = {"pass", "pwd", "pw", "auth", "key-password", "db-pass"};
+
+static bool is_word_end(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';' || c == '|' || c == '&' || c == ')' ||
+           c == '(' || c == '<' || c == '>' || c == '`';
+}
+
+static bool is_tok(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '-';
+}
+
+/* End of a value starting at i: a quoted value runs to its closing quote,
+ * anything else to the end of the word. */
+static size_t value_end(const char *s, size_t len, size_t i)
+{
+    if (i < len && (s[i] == '\'' || s[i] == '"')) {
+        char q = s[i];
+        size_t j = i + 1;
+        while (j < len && s[j] != q) {
+            if (q == '"' && s[j] == '\\' && j + 1 < len)
+                j++;
+            j++;
+        }
+        return j < len ? j + 1 : len;
+    }
+    size_t j = i;
+    while (j < len && !is_word_end((unsigned char)s[j]) && s[j] != '\'' && s[j] != '"')
+        j++;
+    return j;
+}
+
+/* Does name[0..n) (a flag without dashes, or a variable) name a secret? */
+static bool secret_name(const char *name, size_t n, bool flag)
+{
+    char low[64];
+    if (n == 0 || n >= sizeof low)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        low[i] = c == '_' ? '-' : (char)tolower(c);
+    }
+    low[n] = '\0';
+    for (size_t k = 0; k < sizeof secret_words / sizeof *secret_words; k++)
+        if (strstr(low, secret_words[k]))
+            return true;
+    if (flag) {
+        for (size_t k = 0; k < sizeof secret_flags / sizeof *secret_flags; k++)
+            if (!strcmp(low, secret_flags[k]))
+                return true;
+    } else if ((n >= 4 && !strcmp(low + n - 4, "-pwd")) || (n >= 5 && !strcmp(low + n - 5, "-pass"))) {
+        return true; /* MYSQL_PWD, SMTP_PASS */
+    }
+    return false;
+}
+
+static bool prefix_ci(const char *s, size_t len, size_t i, const char *p)
+{
+    size_t n = strlen(p);
+    if (len - i < n)
+        return false;
+    for (size_t k = 0; k < n; k++)
+        if (tolower((unsigned char)s[i + k]) != p[k])
+            return false;
+    return true;
+}
+
+/* Count of bytes from i that satisfy is_tok (or, when `dot`, also '.', '/', '+', '='). */
+static size_t run(const char *s, size_t len, size_t i, bool dot)
+{
+    size_t j = i;
+    while (j < len && (is_tok((unsigned char)s[j]) ||
+                       (dot && (s[j] == '.' || s[j] == '/' || s[j] == '+' || s[j] == '='))))
+        j++;
+    return j - i;
+}
+
+/* Well-known token shapes: prefix and the least number of token bytes after it. */
+static const struct {
+    const char *prefix;
+    size_t min;
+    bool upper_digits; /* AWS ids: [A-Z0-9] only, exactly min */
+} tokens[] = {
+    {"AKIA", 16, true}, {"ASIA", 16, true}, {"ghp_", 20, false}, {"gho_", 20, false}, {"ghu_", 20, false},
+    {"ghs_", 20, false}, {"ghr_", 20, false}, {"github_pat_", 20, false}, {"glpat-", 20, false},
+    {"xoxb-", 10, false}, {"xoxa-", 10, false}, {"xoxp-", 10, false}, {"xoxr-", 10, false},
+    {"xoxs-", 10, false}, {"sk_live_", 16, false}, {"rk_live_", 16, false}, {"sk_test_", 16, false},
+    {"AIza", 30, false}, {"sk-", 20, false}, {"npm_", 30, false}, {"hf_", 30, false},
+};
+
+/* Token at i (which starts a token: the byte before is not a token byte)?
+ * Returns its length or 0. */
+static size_t token_at(const char *s, size_t len, size_t i)
+{
+    for (size_t k = 0; k < sizeof tokens / sizeof *tokens; k++) {
+        size_t pl = strlen(tokens[k].prefix);
+        if (len - i < pl || memcmp(s + i, tokens[k].prefix, pl) != 0)
+            continue;
+        size_t j = i + pl, n = 0;
+        if (tokens[k].upper_digits) {
+            while (j + n < len && (isupper((unsigned char)s[j + n]) || isdigit((unsigned char)s[j + n])))
+                n++;
+            if (n == tokens[k].min && (j + n >= len || !isalnum((unsigned char)s[j + n])))
+                return pl + n;
+            continue;
+        }
+        n = run(s, len, j, false);
+        if (n >= tokens[k].min)
+            return pl + n;
+    }
+    /* JWT: eyJ<b64url>.eyJ<b64url>.<b64url> */
+    if (len - i > 20 && !memcmp(s + i, "eyJ", 3)) {
+        size_t a = run(s, len, i, false);
+        if (a >= 10 && i + a < len && s[i + a] == '.' && len - (i + a + 1) >= 3 && !memcmp(s + i + a + 1, "eyJ", 3)) {
+            size_t b = run(s, len, i + a + 1, false);
+            size_t e = i + a + 1 + b;
+            if (b >= 10 && e < len && s[e] == '.')
+                return e + 1 + run(s, len, e + 1, false) - i;
+        }
+    }
+    return 0;
+}
+
+typedef struct red {
+    rt_abuf out;
+    unsigned n;
+} red;
+
+static void emit_red(red *r)
+{
+    rt_abuf_puts(&r->out, RED);
+    r->n++;
+}
+
+/* Does the line run one of the programs (as a word, possibly with a path)? */
+static bool mentions_program(const char *s, size_t len, const char *const *progs, size_t nprogs)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (i && !is_word_end((unsigned char)s[i - 1]) && s[i - 1] != '/')
+            continue;
+        for (size_t k = 0; k < nprogs; k++) {
+            size_t n = strlen(progs[k]);
+            if (len - i >= n && !memcmp(s + i, progs[k], n) && (i + n == len || is_word_end((unsigned char)s[i + n])))
+                return true;
+        }
+    }
+    return false;
+}
+
+char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred)
+{
+    static const char *const mysql[] = {"mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump", "mysqlimport"};
+    static const char *const sshpass[] = {"sshpass"};
+    bool my = mentions_program(s, len, mysql, sizeof mysql / sizeof *mysql);
+    bool sp = mentions_program(s, len, sshpass, 1);
+    red r = {{0}, 0};
+    rt_abuf_put(&r.out, "", 0);
+    bool redact_next = false; /* the previous word was a secret-taking flag */
+    bool userpass_next = false; /* ... was curl's -u / --user: keep the user, redact after ':' */
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        bool word_start = i == 0 || is_word_end((unsigned char)s[i - 1]);
+        if (word_start && !is_word_end(c)) {
+            size_t we = value_end(s, len, i);
+            if (redact_next || userpass_next) {
+                bool up = userpass_next;
+                redact_next = userpass_next = false;
+                if (c != '-') {
+                    const char *colon = up ? memchr(s + i, ':', we - i) : NULL;
+                    if (up && !colon) {
+                        rt_abuf_put(&r.out, s + i, we - i);
+                    } else {
+                        if (colon)
+                            rt_abuf_put(&r.out, s + i, (size_t)(colon - (s + i)) + 1);
+                        emit_red(&r);
+                    }
+                    i = we;
+                    continue;
+                }
+            }
+            if (c == '-') {
+                size_t d = i;
+                while (d < we && s[d] == '-')
+                    d++;
+                size_t eq = d;
+                while (eq < we && s[eq] != '=')
+                    eq++;
+                if (d - i <= 2 && d < we && secret_name(s + d, eq - d, true)) {
+                    if (eq < we) { /* --password=VALUE */
+                        rt_abuf_put(&r.out, s + i, eq + 1 - i);
+                        emit_red(&r);
+                        i = value_end(s, len, eq + 1);
+                        continue;
+                    }
+                    redact_next = true; /* --password VALUE */
+                }
+                if (d - i == 1 && we - d >= 2 && s[d] == 'p' && my) { /* mysql -pSECRET */
+                    rt_abuf_put(&r.out, s + i, 2);
+                    emit_red(&r);
+                    i = we;
+                    continue;
+                }
+                if (we - i == 2 && s[i + 1] == 'p' && sp)
+                    redact_next = true; /* sshpass -p SECRET */
+                if ((we - i == 2 && s[i + 1] == 'u') || (we - i == 6 && !memcmp(s + i, "--user", 6)))
+                    userpass_next = true; /* curl -u user:pass */
+                if (we - i > 7 && !memcmp(s + i, "--user=", 7)) {
+                    const char *colon = memchr(s + i + 7, ':', we - i - 7);
+                    if (colon) {
+                        rt_abuf_put(&r.out, s + i, (size_t)(colon - (s + i)) + 1);
+                        emit_red(&r);
+                        i = we;
+                        continue;
+                    }
+                }
+            } else if (isalpha(c) || c == '_') { /* NAME=VALUE */
+                size_t e = i;
+                while (e < we && (isalnum((unsigned char)s[e]) || s[e] == '_'))
+                    e++;
+                if (e < we && s[e] == '=' && secret_name(s + i, e - i, false)) {
+                    rt_abuf_put(&r.out, s + i, e + 1 - i);
+                    emit_red(&r);
+                    i = value_end(s, len, e + 1);
+                    continue;
+                }
+            }
+        }
+        /* URL userinfo: scheme://user:pass@host */
+        if (c == ':' && len - i > 3 && s[i + 1] == '/' && s[i + 2] == '/') {
+            size_t u = i + 3, colon = 0, at = 0;
+            for (size_t j = u; j < len && !is_word_end((unsigned char)s[j]) && s[j] != '/' && s[j] != '\'' &&
+                               s[j] != '"';
+                 j++) {
+                if (s[j] == ':' && !colon)
+                    colon = j;
+                if (s[j] == '@')
+                    at = j; /* the last '@' before the path ends the userinfo */
+            }
+            if (colon && at > colon) {
+                rt_abuf_put(&r.out, s + i, colon + 1 - i);
+                emit_red(&r);
+                i = at;
+                continue;
+            }
+        }
+        /* Headers and schemes: Authorization: <scheme> VALUE, Bearer VALUE, X-Api-Key: VALUE */
+        if (!i || !is_tok((unsigned char)s[i - 1])) {
+            static const char *const hdrs[] = {"authorization:", "proxy-authorization:", "x-api-key:", "api-key:",
+                                               "private-token:", "x-auth-token:", "cookie:", "bearer ", "basic ",
+                                               "token "};
+            for (size_t k = 0; k < sizeof hdrs / sizeof *hdrs; k++) {
+                if (!prefix_ci(s, len, i, hdrs[k]))
+                    continue;
+                size_t j = i + strlen(hdrs[k]);
+                while (j < len && s[j] == ' ')
+                    j++;
+                bool scheme_follows = k < 2;
+                if (scheme_follows) { /* keep the scheme word (Bearer, Basic, ...) */
+                    size_t w = run(s, len, j, false);
+                    if (w && j + w < len && s[j + w] == ' ') {
+                        j += w;
+                        while (j < len && s[j] == ' ')
+                            j++;
+                    }
+                }
+                size_t v = j;
+                while (v < len && !is_word_end((unsigned char)s[v]) && s[v] != '\'' && s[v] != '"')
+                    v++;
+                if (k >= 7 && (v - j < 8 || !run(s, len, j, true)))
+                    continue; /* "basic " / "token " in prose: only a token-like value counts */
+                if (v == j)
+                    continue;
+                rt_abuf_put(&r.out, s + i, j - i);
+                emit_red(&r);
+                i = v;
+                goto next;
+            }
+            size_t t = token_at(s, len, i);
+            if (t) {
+                emit_red(&r);
+                i += t;
+                continue;
+            }
+        }
+        /* PEM private keys */
+        if (c == '-' && len - i > 11 && !memcmp(s + i, "-----BEGIN ", 11)) {
+            size_t e = i + 11;
+            while (e < len && s[e] != '\n' && s[e] != '-')
+                e++;
+            if (e - i >= 11 + 11 && !memcmp(s + e - 11, "PRIVATE KEY", 11)) {
+                const char *end = NULL;
+                for (size_t j = e; j + 9 <= len; j++)
+                    if (!memcmp(s + j, "-----END ", 9)) {
+                        end = s + j;
+                        break;
+                    }
+                size_t stop = len;
+                if (end) {
+                    stop = (size_t)(end - s) + 9;
+                    while (stop < len && s[stop] != '-')
+                        stop++;
+                    while (stop < len && s[stop] == '-')
+                        stop++;
+                }
+                emit_red(&r);
+                i = stop;
+                continue;
+            }
+        }
+        rt_abuf_put(&r.out, s + i, 1);
+        i++;
+    next:;
+    }
+    if (r.out.oom) {
+        rt_abuf_release(&r.out);
+        return NULL;
+    }
+    if (out_len)
+        *out_len = r.out.len;
+    if (nred)
+        *nred = r.n;
+    return r.out.p;
+}
