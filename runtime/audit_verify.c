@@ -217,10 +217,10 @@ static int check_line(vstate *vs, rt_audit_report *rep, const char *file, uint64
     if (vs->have_prev) {
         if (r.seq != vs->seq + 1) {
             if (r.seq > vs->seq + 1)
-                return bad(err, file, lineno, "seq %" PRIu64 " follows %" PRIu64 ": %" PRIu64
-                           " record(s) deleted", r.seq, vs->seq, r.seq - vs->seq - 1);
-            return bad(err, file, lineno, "seq %" PRIu64 " follows %" PRIu64 ": records reordered or duplicated",
-                       r.seq, vs->seq);
+                return bad(err, file, lineno, "seq %" PRIu64 " where %" PRIu64 " was expected: %" PRIu64
+                           " record(s) deleted or moved", r.seq, vs->seq + 1, r.seq - vs->seq - 1);
+            return bad(err, file, lineno, "seq %" PRIu64 " where %" PRIu64 " was expected: records reordered or duplicated",
+                       r.seq, vs->seq + 1);
         }
         if (strcmp(r.prev, vs->head) != 0)
             return bad(err, file, lineno, "record %" PRIu64 " does not chain to the record before it", r.seq);

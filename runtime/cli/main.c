@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmdai/policy.h"
+#include "audit_cli.h"
 #include "exitcodes.h"
 #include "verdict_json.h"
 
@@ -210,6 +211,8 @@ int main(int argc, char **argv)
     const char *verb = argv[1];
     if (!strcmp(verb, "check"))
         return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(verb, "audit"))
+        return cmd_audit(argc - 1, argv + 1);
     if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
         printf("cmdai-policy %s\n", CMDAI_VERSION);
         return 0;
