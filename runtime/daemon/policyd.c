@@ -1,0 +1,745 @@
+/* policyd.c — cmdai-policyd: decisions over a Unix socket (docs/daemon.md).
+ * One thread, one epoll loop: newline-delimited JSON requests, one verdict
+ * per line back, each decision appended to the audit trail with the peer's
+ * SO_PEERCRED identity.  Group commit: the answers produced in one loop turn
+ * are held until a single rt_audit_sync() made their records durable, so an
+ * acknowledged decision is always on disk.  Non-blocking sockets, a request
+ * size limit, an idle timeout for incomplete requests and a cap on unread
+ * answers keep malformed, huge and slow clients from stalling the others. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cmdai/policy.h"
+#include "exitcodes.h"
+#include "verdict_json.h"
+
+#define READ_CHUNK 65536
+#define WBUF_HIGH (1u << 20) /* unread answers per client before we stop reading its requests */
+
+typedef struct client {
+    int fd;
+    long uid, gid, pid;
+    char user[64];
+    char *rbuf;
+    size_t rlen, rcap;
+    char *wbuf;
+    size_t wlen, woff, wready; /* bytes [woff, wready) may be sent: their records are durable */
+    int64_t last_ms;
+    bool closing, dead, paused, touched;
+    struct client *prev, *next; /* every client, for the idle sweep and the end-of-turn free */
+} client;
+
+typedef struct server {
+    int ep, lfd, sfd;
+    const char *sock_path, *bundle_path;
+    cmdai_open_opts oo;
+    cmdai_bundle *b;
+    struct stat bst, sst; /* bundle and .minisig as last loaded */
+    rt_audit *audit;
+    const char *audit_path;
+    size_t max_req, max_clients, nclients;
+    int idle_ms;
+    uint64_t decisions, bad_requests, dropped, reloads, reload_failures;
+    int64_t started_ms, loaded_ms, reload_ms;
+    char reload_error[400];
+    bool stop;
+    client **touched;
+    size_t ntouched, touched_cap;
+    client *clients; /* list head */
+    bool any_dead;
+} server;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("cmdai-policyd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ---- bundle ------------------------------------------------------------------ */
+
+static void stat_pair(const char *path, struct stat *b, struct stat *s)
+{
+    char sig[4096];
+    memset(b, 0, sizeof *b);
+    memset(s, 0, sizeof *s);
+    stat(path, b);
+    snprintf(sig, sizeof sig, "%s.minisig", path);
+    stat(sig, s);
+}
+
+static bool same_stat(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Load (or reload) the bundle; on failure keep the last good one. */
+static int load_bundle(server *s, const char *why)
+{
+    cmdai_error err = {0};
+    struct stat bst, sst;
+    stat_pair(s->bundle_path, &bst, &sst);
+    cmdai_bundle *nb = cmdai_open(s->bundle_path, &s->oo, &err);
+    s->bst = bst;
+    s->sst = sst;
+    s->reload_ms = now_ms();
+    if (!nb) {
+        snprintf(s->reload_error, sizeof s->reload_error, "%s: %s (%s)", err.source, err.text,
+                 cmdai_code_name(err.code));
+        s->reload_failures++;
+        logmsg("%s: %s%s", why, s->reload_error, s->b ? "; keeping the last good bundle" : "");
+        return err.code;
+    }
+    if (s->b)
+        cmdai_close(s->b); /* single-threaded: no request is using it */
+    s->b = nb;
+    s->reload_error[0] = '\0';
+    s->loaded_ms = s->reload_ms;
+    s->reloads++;
+    cmdai_bundle_info bi;
+    cmdai_bundle_get_info(nb, &bi);
+    logmsg("%s: loaded %s %s serial %" PRIu64 " (%u rules)", why, bi.name, bi.version, bi.serial, bi.nrules);
+    if (s->audit) {
+        cmdai_error e2 = {0};
+        rt_audit_checkpoint(s->audit, "reload", &e2);
+    }
+    return CMDAI_OK;
+}
+
+/* ---- clients ----------------------------------------------------------------- */
+
+static void client_kill(server *s, client *c)
+{
+    if (c->dead)
+        return;
+    c->dead = true;
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    c->fd = -1;
+    s->nclients--;
+    s->any_dead = true;
+}
+
+/* End of a turn: free dead clients (no pointer to them survives the turn)
+ * and drop slow-loris and stuck readers. */
+static void sweep(server *s, int64_t now, bool idle_check)
+{
+    client *c = s->clients;
+    while (c) {
+        client *nx = c->next;
+        if (!c->dead && idle_check && now - c->last_ms > s->idle_ms && (c->rlen > 0 || c->wlen > c->woff)) {
+            s->dropped++; /* an incomplete request or unread answers for too long */
+            client_kill(s, c);
+        }
+        if (c->dead) {
+            if (c->prev)
+                c->prev->next = c->next;
+            else
+                s->clients = c->next;
+            if (c->next)
+                c->next->prev = c->prev;
+            free(c->rbuf);
+            free(c->wbuf);
+            free(c);
+        }
+        c = nx;
+    }
+    s->any_dead = false;
+}
+
+static void update_events(server *s, client *c)
+{
+    struct epoll_event ev = {0};
+    ev.data.ptr = c;
+    ev.events = (c->paused || c->closing ? 0 : EPOLLIN) | (c->wready > c->woff ? EPOLLOUT : 0) | EPOLLRDHUP;
+    epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void client_flush(server *s, client *c)
+{
+    while (!c->dead && c->wready > c->woff) {
+        ssize_t w = send(c->fd, c->wbuf + c->woff, c->wready - c->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (w <= 0) {
+            client_kill(s, c);
+            return;
+        }
+        c->woff += (size_t)w;
+        c->last_ms = now_ms();
+    }
+    if (c->woff == c->wlen) {
+        c->woff = c->wlen = c->wready = 0;
+        if (c->closing) {
+            client_kill(s, c);
+            return;
+        }
+    }
+    c->paused = c->wlen - c->woff > WBUF_HIGH;
+    update_events(s, c);
+}
+
+static void answer(server *s, client *c, json_t *o)
+{
+    char *t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(o);
+    if (!t)
+        return;
+    size_t n = strlen(t);
+    char *p = realloc(c->wbuf, c->wlen + n + 1);
+    if (!p) {
+        free(t);
+        client_kill(s, c);
+        return;
+    }
+    c->wbuf = p;
+    memcpy(c->wbuf + c->wlen, t, n);
+    c->wbuf[c->wlen + n] = '\n';
+    c->wlen += n + 1;
+    free(t);
+    if (!c->touched) {
+        c->touched = true;
+        if (s->ntouched == s->touched_cap) {
+            size_t cap = s->touched_cap ? 2 * s->touched_cap : 64;
+            client **tp = realloc(s->touched, cap * sizeof *tp);
+            if (!tp)
+                abort();
+            s->touched = tp;
+            s->touched_cap = cap;
+        }
+        s->touched[s->ntouched++] = c;
+    }
+}
+
+static json_t *error_answer(const char *text, json_t *id)
+{
+    json_t *o = json_pack("{s:s}", "error", text);
+    if (id)
+        json_object_set(o, "id", id);
+    return o;
+}
+
+static json_t *bundle_json(const cmdai_bundle *b)
+{
+    cmdai_bundle_info bi;
+    cmdai_bundle_get_info(b, &bi);
+    return json_pack("{s:s,s:s,s:I,s:s,s:s,s:i}", "name", bi.name, "version", bi.version, "serial",
+                     (json_int_t)bi.serial, "digest", bi.digest, "key_id", bi.key_id, "rules", (int)bi.nrules);
+}
+
+static json_t *status_json(server *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string(s->reload_error[0] ? "degraded" : "ok"));
+    json_object_set_new(o, "pid", json_integer(getpid()));
+    json_object_set_new(o, "version", json_string(CMDAI_VERSION));
+    json_object_set_new(o, "uptime_ms", json_integer(now_ms() - s->started_ms));
+    json_object_set_new(o, "bundle_path", json_string(s->bundle_path));
+    json_object_set_new(o, "bundle", bundle_json(s->b));
+    json_t *rl = json_pack("{s:b,s:I,s:I,s:I}", "ok", !s->reload_error[0], "time_ms", (json_int_t)s->reload_ms,
+                           "loads", (json_int_t)s->reloads, "failures", (json_int_t)s->reload_failures);
+    if (s->reload_error[0]) {
+        json_object_set_new(rl, "error", json_string(s->reload_error));
+        json_object_set_new(rl, "note", json_string("the new bundle was refused; still serving the last good one"));
+    }
+    json_object_set_new(o, "last_reload", rl);
+    json_object_set_new(o, "clients", json_integer((json_int_t)s->nclients));
+    json_object_set_new(o, "decisions", json_integer((json_int_t)s->decisions));
+    json_object_set_new(o, "bad_requests", json_integer((json_int_t)s->bad_requests));
+    json_object_set_new(o, "dropped_clients", json_integer((json_int_t)s->dropped));
+    if (s->audit) {
+        rt_audit_stats st;
+        rt_audit_get_stats(s->audit, &st);
+        json_object_set_new(o, "audit",
+                            json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s}", "path", s->audit_path, "next_seq",
+                                      (json_int_t)st.next_seq, "durable_seq", (json_int_t)st.synced_seq,
+                                      "checkpoints", (json_int_t)st.checkpoints, "rotations",
+                                      (json_int_t)st.rotations, "redactions", (json_int_t)st.redactions, "head",
+                                      st.head, "key_id", st.key_id));
+    } else {
+        json_object_set_new(o, "audit", json_null());
+    }
+    return o;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static bool decide(server *s, client *c, const char *line, size_t len)
+{
+    if (len && line[len - 1] == '\r')
+        len--;
+    if (len == 6 && !memcmp(line, "status", 6)) {
+        answer(s, c, status_json(s));
+        return true;
+    }
+    json_error_t je;
+    json_t *rq = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *id = json_object_get(rq, "id");
+    if (!json_is_object(rq)) {
+        s->bad_requests++;
+        char t[200];
+        snprintf(t, sizeof t, "bad request: %s", je.text);
+        answer(s, c, error_answer(t, NULL));
+        json_decref(rq);
+        return true;
+    }
+    const char *op = jstr(rq, "op");
+    if (op && !strcmp(op, "status")) {
+        json_t *st = status_json(s);
+        if (id)
+            json_object_set(st, "id", id);
+        answer(s, c, st);
+        json_decref(rq);
+        return true;
+    }
+    if (op && !strcmp(op, "ping")) {
+        answer(s, c, id ? json_pack("{s:b,s:O}", "pong", 1, "id", id) : json_pack("{s:b}", "pong", 1));
+        json_decref(rq);
+        return true;
+    }
+    json_t *cj = json_object_get(rq, "cmd");
+    if ((op && strcmp(op, "check")) || !json_is_string(cj)) {
+        s->bad_requests++;
+        answer(s, c, error_answer("bad request: want {\"cmd\": \"...\"} or {\"op\": \"status\"}", id));
+        json_decref(rq);
+        return true;
+    }
+    const char *cmd = json_string_value(cj);
+    size_t clen = json_string_length(cj);
+    cmdai_verdict v;
+    int e = cmdai_eval(s->b, cmd, clen, &v);
+    json_t *o = vj_verdict(s->b, &v, e);
+    if (id)
+        json_object_set(o, "id", id);
+    if (s->audit) {
+        rt_audit_event ev = {0};
+        ev.uid = c->uid;
+        ev.gid = c->gid;
+        ev.pid = c->pid;
+        ev.user = c->user[0] ? c->user : NULL;
+        ev.source = "daemon";
+        ev.cwd = jstr(rq, "cwd");
+        ev.session = jstr(rq, "session");
+        ev.shell = jstr(rq, "shell");
+        ev.agent = jstr(rq, "agent");
+        ev.cmd = cmd;
+        ev.cmd_len = clen;
+        ev.bundle = s->b;
+        ev.verdict = &v;
+        ev.eval_rc = e;
+        uint64_t seq;
+        cmdai_error err = {0};
+        if (rt_audit_append(s->audit, &ev, &seq, &err) != CMDAI_OK) {
+            /* Fail closed: a decision that cannot be recorded is not given. */
+            logmsg("audit: %s: %s", err.source, err.text);
+            json_decref(o);
+            answer(s, c, error_answer("audit log unavailable: decision refused (fail closed)", id));
+            json_decref(rq);
+            return true;
+        }
+        json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+    }
+    s->decisions++;
+    answer(s, c, o);
+    json_decref(rq);
+    return true;
+}
+
+static void client_read(server *s, client *c)
+{
+    /* One bounded read per turn: a flooding client cannot starve the others. */
+    if (c->rcap - c->rlen < READ_CHUNK) {
+        size_t cap = c->rlen + READ_CHUNK;
+        char *p = realloc(c->rbuf, cap);
+        if (!p) {
+            client_kill(s, c);
+            return;
+        }
+        c->rbuf = p;
+        c->rcap = cap;
+    }
+    ssize_t r = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (r <= 0) {
+        /* EOF: answer what is complete (the peer may have half-closed), then go. */
+        c->closing = true;
+        if (c->wlen == c->woff)
+            client_kill(s, c);
+        else
+            update_events(s, c);
+        if (r < 0)
+            client_kill(s, c);
+        return;
+    }
+    c->rlen += (size_t)r;
+    c->last_ms = now_ms();
+    size_t start = 0;
+    for (;;) {
+        char *nl = memchr(c->rbuf + start, '\n', c->rlen - start);
+        if (!nl)
+            break;
+        size_t n = (size_t)(nl - (c->rbuf + start));
+        if (n > s->max_req)
+            break;
+        decide(s, c, c->rbuf + start, n);
+        start += n + 1;
+        if (c->dead)
+            return;
+    }
+    memmove(c->rbuf, c->rbuf + start, c->rlen - start);
+    c->rlen -= start;
+    if (c->rlen > s->max_req) {
+        s->bad_requests++;
+        answer(s, c, error_answer("request too large", NULL));
+        c->closing = true; /* no way to find the next request boundary we can trust */
+        c->rlen = 0;
+    }
+    if (c->rcap > 4 * READ_CHUNK && c->rlen < READ_CHUNK) { /* give back a big buffer */
+        char *p = realloc(c->rbuf, READ_CHUNK);
+        if (p) {
+            c->rbuf = p;
+            c->rcap = READ_CHUNK;
+        }
+    }
+}
+
+static void accept_all(server *s)
+{
+    for (;;) {
+        int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        if (s->nclients >= s->max_clients) {
+            static const char full[] = "{\"error\":\"too many clients\"}\n";
+            (void)!send(fd, full, sizeof full - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            close(fd);
+            s->dropped++;
+            continue;
+        }
+        client *c = calloc(1, sizeof *c);
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        c->fd = fd;
+        c->uid = c->gid = c->pid = -1;
+        struct ucred cr;
+        socklen_t cl = sizeof cr;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0) {
+            c->uid = (long)cr.uid;
+            c->gid = (long)cr.gid;
+            c->pid = (long)cr.pid;
+            struct passwd pw, *res = NULL;
+            char buf[1024];
+            if (getpwuid_r(cr.uid, &pw, buf, sizeof buf, &res) == 0 && res)
+                snprintf(c->user, sizeof c->user, "%s", pw.pw_name);
+        }
+        c->last_ms = now_ms();
+        struct epoll_event ev = {0};
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.ptr = c;
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            close(fd);
+            free(c);
+            continue;
+        }
+        s->nclients++;
+        c->next = s->clients;
+        if (s->clients)
+            s->clients->prev = c;
+        s->clients = c;
+    }
+}
+
+/* ---- startup ------------------------------------------------------------------ */
+
+static int listen_on(server *s, const char *group)
+{
+    struct sockaddr_un sa = {0};
+    sa.sun_family = AF_UNIX;
+    if (strlen(s->sock_path) >= sizeof sa.sun_path) {
+        logmsg("%s: socket path too long", s->sock_path);
+        return EXIT_USAGE;
+    }
+    strncpy(sa.sun_path, s->sock_path, sizeof sa.sun_path - 1);
+    struct stat st;
+    if (lstat(s->sock_path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            logmsg("%s exists and is not a socket", s->sock_path);
+            return EXIT_CANTCREAT;
+        }
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
+            close(probe);
+            logmsg("%s: another daemon is answering there", s->sock_path);
+            return 75; /* EX_TEMPFAIL */
+        }
+        if (probe >= 0)
+            close(probe);
+        unlink(s->sock_path); /* stale */
+    }
+    s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    mode_t old = umask(0117); /* the socket is born 0660: no window with wider access */
+    int rc = bind(s->lfd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (rc != 0 || listen(s->lfd, 512) != 0) {
+        logmsg("%s: cannot listen: %s", s->sock_path, strerror(errno));
+        return EXIT_CANTCREAT;
+    }
+    if (group) {
+        struct group *g = getgrnam(group);
+        if (!g || chown(s->sock_path, (uid_t)-1, g->gr_gid) != 0) {
+            logmsg("%s: cannot give the socket to group %s: %s", s->sock_path, group, g ? strerror(errno) : "no such group");
+            return EXIT_CANTCREAT;
+        }
+    }
+    chmod(s->sock_path, 0660);
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: cmdai-policyd [--socket PATH] [--group NAME] [--bundle FILE] [--trust PATH] [--state DIR]\n"
+            "                     [--audit-log FILE | --no-audit] [--audit-key SECKEY] [--checkpoint-every N]\n"
+            "                     [--checkpoint-secs T] [--rotate-bytes B] [--max-request BYTES]\n"
+            "                     [--max-clients N] [--idle-timeout SECONDS] [--no-fsync]\n"
+            "\n"
+            "Answer newline-delimited JSON requests {\"cmd\": \"...\", \"cwd\", \"session\", \"shell\", \"agent\", \"id\"}\n"
+            "with one verdict per line, recording every decision in the audit trail before answering.\n"
+            "{\"op\": \"status\"} (or the line 'status') reports the bundle, the last reload and the trail.\n"
+            "SIGHUP (or a change of the bundle file) reloads, keeping the last good bundle on failure;\n"
+            "SIGTERM/SIGINT stop after sealing the trail.  See docs/daemon.md.\n");
+}
+
+static const char *default_socket(char *buf, size_t cap)
+{
+    const char *x = getenv("CMDAI_POLICYD_SOCKET");
+    if (x && *x)
+        return x;
+    x = getenv("XDG_RUNTIME_DIR");
+    if (getuid() != 0 && x && *x) {
+        snprintf(buf, cap, "%s/cmdai-policyd.sock", x);
+        return buf;
+    }
+    return "/run/cmdai/policyd.sock";
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"socket", required_argument, 0, 'S'},     {"group", required_argument, 0, 'g'},
+        {"bundle", required_argument, 0, 'b'},     {"trust", required_argument, 0, 't'},
+        {"state", required_argument, 0, 's'},      {"audit-log", required_argument, 0, 'l'},
+        {"no-audit", no_argument, 0, 'N'},         {"audit-key", required_argument, 0, 'k'},
+        {"checkpoint-every", required_argument, 0, 'n'}, {"checkpoint-secs", required_argument, 0, 'T'},
+        {"rotate-bytes", required_argument, 0, 'R'}, {"max-request", required_argument, 0, 'm'},
+        {"max-clients", required_argument, 0, 'M'}, {"idle-timeout", required_argument, 0, 'i'},
+        {"no-fsync", no_argument, 0, 'F'},         {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    server s = {0};
+    rt_audit_opts ao = {0};
+    const char *group = NULL;
+    bool no_audit = false;
+    char sockbuf[4096], bbuf[4096], lbuf[4096];
+    s.max_req = 64 * 1024;
+    s.max_clients = 4096;
+    s.idle_ms = 10000;
+    int c;
+    while ((c = getopt_long(argc, argv, "S:g:b:t:s:l:Nk:n:T:R:m:M:i:Fh", lo, NULL)) != -1) {
+        switch (c) {
+        case 'S': s.sock_path = optarg; break;
+        case 'g': group = optarg; break;
+        case 'b': s.bundle_path = optarg; break;
+        case 't': s.oo.trust = optarg; break;
+        case 's': s.oo.state_dir = optarg; break;
+        case 'l': s.audit_path = optarg; break;
+        case 'N': no_audit = true; break;
+        case 'k': ao.key_path = optarg; break;
+        case 'n': ao.checkpoint_every = strtoull(optarg, NULL, 10); break;
+        case 'T': ao.checkpoint_secs = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'R': ao.rotate_bytes = strtoull(optarg, NULL, 10); break;
+        case 'm': s.max_req = strtoull(optarg, NULL, 10); break;
+        case 'M': s.max_clients = strtoull(optarg, NULL, 10); break;
+        case 'i': s.idle_ms = (int)(strtod(optarg, NULL) * 1000); break;
+        case 'F': ao.no_sync = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc || s.max_req < 16 || s.max_clients < 1 || s.idle_ms < 1) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!s.sock_path)
+        s.sock_path = default_socket(sockbuf, sizeof sockbuf);
+    if (!s.bundle_path) {
+        const char *e = getenv("CMDAI_POLICY_BUNDLE"), *home = getenv("HOME");
+        s.bundle_path = "/etc/cmdai/policy.cpb";
+        if (e && *e)
+            s.bundle_path = e;
+        else if (home && (snprintf(bbuf, sizeof bbuf, "%s/.config/cmdai/policy.cpb", home), access(bbuf, R_OK) == 0))
+            s.bundle_path = bbuf;
+    }
+    if (!s.audit_path && !no_audit) {
+        const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        if (getuid() == 0)
+            s.audit_path = "/var/log/cmdai/audit.log";
+        else if (st && *st)
+            s.audit_path = (snprintf(lbuf, sizeof lbuf, "%s/cmdai/audit.log", st), lbuf);
+        else
+            s.audit_path = (snprintf(lbuf, sizeof lbuf, "%s/.local/state/cmdai/audit.log", home ? home : "."), lbuf);
+    }
+    s.started_ms = now_ms();
+    signal(SIGPIPE, SIG_IGN);
+    if (load_bundle(&s, "start") != CMDAI_OK)
+        return EXIT_NOINPUT;
+    cmdai_error err = {0};
+    if (!no_audit) {
+        ao.path = s.audit_path;
+        s.audit = rt_audit_open(&ao, &err);
+        if (!s.audit) {
+            logmsg("audit: %s: %s", err.source, err.text);
+            return EXIT_CANTCREAT;
+        }
+    }
+    int rc = listen_on(&s, group);
+    if (rc)
+        return rc;
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    s.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    s.ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {0};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &s.lfd;
+    epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &ev);
+    ev.data.ptr = &s.sfd;
+    epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &ev);
+    logmsg("listening on %s (audit: %s)", s.sock_path, s.audit ? s.audit_path : "off");
+    fflush(stderr);
+
+    int64_t last_sweep = now_ms();
+    struct epoll_event evs[256];
+    while (!s.stop) {
+        int n = epoll_wait(s.ep, evs, 256, 500);
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.ptr == &s.lfd) {
+                accept_all(&s);
+                continue;
+            }
+            if (evs[i].data.ptr == &s.sfd) {
+                struct signalfd_siginfo si;
+                while (read(s.sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                    if (si.ssi_signo == SIGHUP)
+                        load_bundle(&s, "SIGHUP");
+                    else
+                        s.stop = true;
+                }
+                continue;
+            }
+            client *cl = evs[i].data.ptr;
+            if (cl->dead)
+                continue;
+            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))
+                if (!cl->closing && !cl->paused)
+                    client_read(&s, cl);
+            if (!cl->dead && (evs[i].events & EPOLLOUT))
+                client_flush(&s, cl);
+            if (!cl->dead && (evs[i].events & (EPOLLERR)))
+                client_kill(&s, cl);
+        }
+        /* Group commit: one fdatasync for every record of this turn, then the answers go out. */
+        if (s.ntouched) {
+            if (s.audit) {
+                rt_audit_stats st;
+                rt_audit_get_stats(s.audit, &st);
+                if (st.next_seq > st.synced_seq && rt_audit_sync(s.audit, st.next_seq - 1, &err) != CMDAI_OK) {
+                    logmsg("audit: %s: %s; stopping (answers withheld)", err.source, err.text);
+                    break;
+                }
+            }
+            for (size_t i = 0; i < s.ntouched; i++) {
+                client *cl = s.touched[i];
+                cl->touched = false;
+                cl->wready = cl->wlen;
+                if (!cl->dead)
+                    client_flush(&s, cl);
+                /* remember it for the sweep (clients enter the list once) */
+            }
+            s.ntouched = 0;
+        }
+        /* Dead clients are freed here, after every pointer to them in this turn is gone. */
+        int64_t now = now_ms();
+        bool idle = now - last_sweep >= 250;
+        if (idle)
+            last_sweep = now;
+        if (idle || s.any_dead)
+            sweep(&s, now, idle);
+        if (s.audit)
+            rt_audit_tick(s.audit, now, &err);
+        struct stat bst, sst;
+        static int64_t last_stat;
+        if (now - last_stat >= 1000) {
+            last_stat = now;
+            stat_pair(s.bundle_path, &bst, &sst);
+            if (!same_stat(&bst, &s.bst) || !same_stat(&sst, &s.sst))
+                load_bundle(&s, "bundle file changed");
+        }
+    }
+    logmsg("stopping: sealing the audit trail");
+    int out = 0;
+    if (s.audit && rt_audit_close(s.audit, &err) != CMDAI_OK) {
+        logmsg("audit: %s: %s", err.source, err.text);
+        out = EXIT_CANTCREAT;
+    }
+    unlink(s.sock_path);
+    for (client *cl = s.clients; cl; cl = cl->next)
+        client_kill(&s, cl);
+    sweep(&s, now_ms(), false);
+    cmdai_close(s.b);
+    free(s.touched);
+    return out;
+}
