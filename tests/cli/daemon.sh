@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# daemon.sh — cmdai-policyd on a socket in a temp dir (docs/daemon.md):
+# verdicts over JSON lines with SO_PEERCRED in the audit record, status,
+# malformed / oversized / slow-loris clients that do not stall the others,
+# SIGHUP with a broken bundle keeping the last good one, kill -9 during a
+# burst (every acknowledged record is in the log and `audit verify` passes),
+# and SIGTERM sealing the trail.  Every wait is bounded.
+# Env: BIN (build/bin).
+set -euo pipefail
+. "$(dirname "$0")/lib.bash"
+
+TMP=$(mktemp -d)
+DPID=
+cleanup() {
+    [ -n "$DPID" ] && kill -9 "$DPID" 2> /dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+cd "$TMP"
+unset CMDAI_POLICY_TRUST CMDAI_POLICY_STATE CMDAI_POLICY_BUNDLE
+D="$BIN/cmdai-policyd"
+if [ ! -x "$D" ]; then bad "no $D"; finish; exit 1; fi
+
+"$CC" keygen -p team.pub -s team.key > /dev/null
+"$CC" keygen -p audit.pub -s audit.key > /dev/null
+"$CC" build "$CORE" -o policy.cpb -s team.key 2> /dev/null
+cp policy.cpb good.cpb && cp policy.cpb.minisig good.cpb.minisig
+SOCK=$TMP/d.sock
+
+start() { # extra args...
+    "$D" --socket "$SOCK" --bundle policy.cpb --trust team.pub --state state --audit-log audit.log \
+        --audit-key audit.key --max-request 4096 --idle-timeout 1 --checkpoint-every 100 "$@" 2>> daemon.err &
+    DPID=$!
+    for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
+    bad "daemon did not start: $(cat daemon.err)"
+    return 1
+}
+
+# py: a tiny client.  Each request line is sent, one answer line is read.
+cat > cli.py <<'PY'
+import json, socket, sys, time
+def conn(path):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(path)
+    return s, s.makefile("rb")
+def ask(s, f, obj):
+    s.sendall((obj if isinstance(obj, bytes) else json.dumps(obj).encode()) + b"\n")
+    return json.loads(f.readline())
+PY
+
+start
+perm=$(stat -c %a "$SOCK")
+[ "$perm" = 660 ] && ok "socket mode 0660" || bad "socket mode $perm"
+
+python3 - "$SOCK" > out.txt 2> err.txt <<'PY' && ok "verdicts, ids and audit seq over the socket" || bad "basic requests: $(cat out.txt err.txt)"
+import sys; sys.path.insert(0, ".")
+from cli import *
+s, f = conn(sys.argv[1])
+a = ask(s, f, {"cmd": "rm -rf /", "cwd": "/srv", "session": "sess-1", "shell": "bash", "id": 7})
+assert a["action"] == "deny" and a["rules"] == ["fs.rm-recursive-root"] and a["id"] == 7 and "seq" in a, a
+b = ask(s, f, {"cmd": "ls -la"})
+assert b["action"] == "allow" and b["seq"] == a["seq"] + 1, b
+c = ask(s, f, {"cmd": "psql --password=hunter2", "agent": "claude"})
+st = ask(s, f, {"op": "status"})
+assert st["status"] == "ok" and st["bundle"]["name"] == "core-safety" and st["audit"]["durable_seq"] > c["seq"], st
+assert ask(s, f, b"status")["status"] == "ok"
+PY
+grep -q '"uid":'"$(id -u)"',"gid":'"$(id -g)"',"pid":[0-9]' audit.log && grep -q '"session":"sess-1","shell":"bash"' audit.log &&
+    ok "SO_PEERCRED uid/gid/pid and the request's session/shell are in the record" || bad "peer creds: $(grep decision audit.log | head -1)"
+grep -q hunter2 audit.log && bad "secret in the daemon's audit log" || ok "daemon redacts before writing"
+
+python3 - "$SOCK" > out.txt 2> err.txt <<'PY' && ok "malformed and oversized requests get an error; others are unaffected" || bad "bad clients: $(cat out.txt err.txt)"
+import sys; sys.path.insert(0, ".")
+from cli import *
+good, gf = conn(sys.argv[1])
+s, f = conn(sys.argv[1])
+assert "error" in ask(s, f, b"{not json")
+assert "error" in ask(s, f, {"nocmd": 1})
+assert "error" in ask(s, f, {"cmd": 42})
+assert ask(s, f, {"cmd": "ls"})["action"] == "allow"      # same connection still works
+big, bf = conn(sys.argv[1])
+big.sendall(b'{"cmd": "' + b"a" * 10000)                   # > --max-request 4096, no newline
+assert "too large" in json.loads(bf.readline())["error"]
+assert bf.readline() == b""                                  # and the daemon hung up on it
+assert ask(good, gf, {"cmd": "ls"})["action"] == "allow"
+PY
+
+python3 - "$SOCK" > out.txt 2> err.txt <<'PY' && ok "slow-loris clients do not stall others and are dropped after the idle timeout" || bad "slow loris: $(cat out.txt err.txt)"
+import sys, time; sys.path.insert(0, ".")
+from cli import *
+loris = []
+for _ in range(50):
+    s, f = conn(sys.argv[1]); s.sendall(b'{"cmd": "l'); loris.append((s, f))
+g, gf = conn(sys.argv[1])
+t = time.monotonic()
+for _ in range(100):
+    assert ask(g, gf, {"cmd": "ls"})["action"] == "allow"
+assert time.monotonic() - t < 2.0, time.monotonic() - t
+time.sleep(1.8)
+for s, f in loris:                                           # idle timeout 1 s: all gone
+    s.settimeout(2); assert f.readline() == b""
+PY
+
+python3 - "$SOCK" > out.txt 2> err.txt <<'PY' && ok "32 concurrent clients x 50 decisions all answered in order" || bad "concurrency: $(cat out.txt err.txt)"
+import sys, threading; sys.path.insert(0, ".")
+from cli import *
+errs = []
+def run(k):
+    try:
+        s, f = conn(sys.argv[1])
+        for i in range(50):
+            a = ask(s, f, {"cmd": "rm -rf /" if i % 2 else "ls", "id": i})
+            assert a["id"] == i and a["action"] == ("deny" if i % 2 else "allow")
+    except Exception as e:
+        errs.append(repr(e))
+ts = [threading.Thread(target=run, args=(k,)) for k in range(32)]
+[t.start() for t in ts]; [t.join(20) for t in ts]
+assert not errs, errs[:3]
+PY
+
+# SIGHUP with a broken bundle: keep the last good one and say so
+printf 'garbage' > policy.cpb
+kill -HUP "$DPID"; sleep 0.3
+python3 - "$SOCK" > out.txt 2> err.txt <<'PY' && ok "SIGHUP with a broken bundle keeps the last good one, status says so" || bad "reload: $(cat out.txt err.txt)"
+import sys; sys.path.insert(0, ".")
+from cli import *
+s, f = conn(sys.argv[1])
+st = ask(s, f, {"op": "status"})
+assert st["status"] == "degraded" and not st["last_reload"]["ok"] and st["last_reload"]["error"], st
+assert st["bundle"]["name"] == "core-safety"
+assert ask(s, f, {"cmd": "rm -rf /"})["action"] == "deny"
+PY
+cp good.cpb policy.cpb
+kill -HUP "$DPID"; sleep 0.3
+python3 -c '
+import sys; sys.path.insert(0, ".")
+from cli import *
+s, f = conn(sys.argv[1]); st = ask(s, f, {"op": "status"}); assert st["status"] == "ok" and st["last_reload"]["ok"], st
+' "$SOCK" && ok "SIGHUP with a good bundle recovers" || bad "reload back"
+
+kill -TERM "$DPID"
+for _ in $(seq 100); do kill -0 "$DPID" 2> /dev/null || break; sleep 0.05; done
+if wait "$DPID"; then ok "SIGTERM: clean exit"; else bad "SIGTERM exit status"; fi
+DPID=
+[ -e "$SOCK" ] && bad "socket left behind" || ok "socket removed on shutdown"
+expect_status 0 "the sealed trail verifies" "$RT" audit verify --sealed --key audit.pub audit.log
+
+# kill -9 during a burst of 10,000 decisions
+rm -f audit.log
+start
+python3 - "$SOCK" "$DPID" > acked.txt 2> err.txt <<'PY' || true
+import sys, os, signal, threading; sys.path.insert(0, ".")
+from cli import *
+path, pid = sys.argv[1], int(sys.argv[2])
+acked, lock, total = [], threading.Lock(), [0]
+def run(k):
+    try:
+        s, f = conn(path)
+        for i in range(1250):
+            a = ask(s, f, {"cmd": "echo %d-%d" % (k, i)})
+            with lock:
+                acked.append(a["seq"]); total[0] += 1
+                if total[0] == 4000:
+                    os.kill(pid, signal.SIGKILL)
+    except Exception:
+        pass
+ts = [threading.Thread(target=run, args=(k,)) for k in range(8)]
+[t.start() for t in ts]; [t.join(30) for t in ts]
+print("\n".join(map(str, acked)))
+PY
+{ wait "$DPID"; } 2> /dev/null || true
+DPID=
+n=$(wc -l < acked.txt)
+[ "$n" -ge 4000 ] && ok "burst: $n decisions acknowledged before kill -9" || bad "burst acknowledged only $n: $(cat err.txt)"
+expect_status 0 "audit verify passes on what was written after kill -9" "$RT" audit verify --key audit.pub audit.log
+python3 - <<'PY' && ok "every acknowledged decision is in the log" || bad "acknowledged records missing"
+import json
+seqs = {json.loads(l)["seq"] for l in open("audit.log") if l.endswith("\n")}
+acked = [int(x) for x in open("acked.txt") if x.strip()]
+missing = [a for a in acked if a not in seqs]
+assert not missing, missing[:5]
+PY
+start
+python3 -c '
+import sys; sys.path.insert(0, ".")
+from cli import *
+s, f = conn(sys.argv[1]); assert ask(s, f, {"cmd": "ls"})["action"] == "allow"
+' "$SOCK" && ok "restart after kill -9 continues the chain" || bad "restart"
+kill -TERM "$DPID"; wait "$DPID" || true; DPID=
+expect_status 0 "verify --sealed after restart and clean stop" "$RT" audit verify --sealed --key audit.pub audit.log
+
+finish
