@@ -59,12 +59,12 @@ TEST_SRC = $(wildcard tests/runtime/test_*.c tests/compiler/test_*.c)
 TEST_BIN = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps test unit cli-test asan fuzz fuzz-smoke demo install uninstall clean bench bench-deps bench-run check-tools
+.PHONY: all deps test unit cli-test asan fuzz fuzz-smoke demo install uninstall clean bench bench-deps bench-run valgrind check-tools
 all: $(LIB_A) $(LIB_SO) $(BUILD)/lib/libcmdai-policy.so $(LIBC_A) $(BIN_RT) $(BIN_CC) $(BUILD)/lib/pkgconfig/cmdai-policy.pc
 
 # ---- dependencies (Debian) -------------------------------------------------
 DEB_PKGS = re2c lemon libsodium-dev libjansson-dev libcmocka-dev libyaml-dev pkg-config \
-           minisign clang libclang-rt-14-dev valgrind
+           minisign clang libclang-rt-14-dev valgrind bash zsh fish tmux bash-builtins
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -117,6 +117,27 @@ $(BIN_CC): $(CCCLI_OBJ) $(LIBC_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $(CCCLI_OBJ) $(LIBC_A) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lpthread
 
+# ---- shell hooks (issue 4): runtime/hooks/* as C strings for `cmdai-policy hook`,
+# and the bash loadable builtin (only where Debian's bash-builtins headers are).
+HOOK_SRC = $(sort $(wildcard runtime/hooks/*))
+$(GEN)/hook_snippets.inc: $(HOOK_SRC)
+	@mkdir -p $(GEN)
+	@for f in $(HOOK_SRC); do n=$$(basename $$f | tr -c 'a-zA-Z0-9\n' _); \
+	  printf 'static const char hook_%s[] =\n' "$$n"; \
+	  sed -e 's/\\/\\\\/g; s/"/\\"/g; s/?/\\?/g; s/^/"/; s/$$/\\n"/' $$f; printf ';\n'; \
+	done > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/runtime/cli/hook.o: $(GEN)/hook_snippets.inc
+
+BASH_INC ?= /usr/include/bash
+BUILTIN_SO = $(BUILD)/lib/cmdai_check.so
+ifneq ($(wildcard $(BASH_INC)/builtins.h),)
+all: $(BUILTIN_SO)
+endif
+$(BUILTIN_SO): runtime/builtin/cmdai_check.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/cli -I/usr/lib/bash -D_GNU_SOURCE -DHAVE_CONFIG_H -isystem $(BASH_INC) \
+	  -isystem $(BASH_INC)/include -isystem $(BASH_INC)/builtins -fPIC -shared -o $@ $< $(LIB_A) $(LDFLAGS) $(RT_LIBS)
+
 $(BUILD)/lib/pkgconfig/cmdai-policy.pc: runtime/cmdai-policy.pc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(abspath .)|; s|@INCLUDEDIR@|$(abspath runtime/include)|; s|@LIBDIR@|$(abspath $(BUILD)/lib)|' $< > $@
@@ -145,6 +166,14 @@ test: deps
 	$(MAKE) cli-test
 	$(MAKE) asan
 	$(MAKE) fuzz-smoke
+
+# ---- valgrind memcheck of every unit test binary ------------------------------
+VALGRIND ?= valgrind
+valgrind: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+	  echo "== valgrind $$t"; \
+	  (cd tests && $(VALGRIND) -q --error-exitcode=1 --leak-check=full ../$$t) || { echo "FAILED: $$t"; fail=1; }; \
+	done; exit $$fail
 
 # ---- fuzzing (clang libFuzzer) ---------------------------------------------
 FUZZ_BIN = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))

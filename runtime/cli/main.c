@@ -14,6 +14,7 @@
 #include "cmdai/policy.h"
 #include "audit_cli.h"
 #include "exitcodes.h"
+#include "hook.h"
 #include "verdict_json.h"
 
 static const char *prog = "cmdai-policy";
@@ -25,6 +26,8 @@ static void usage_main(FILE *f)
             "\n"
             "verbs:\n"
             "  check     decide on a command line (or many, with --batch)\n"
+            "  hook      print the init snippet for bash, zsh, fish or pwsh (docs/hooks.md)\n"
+            "  agent-hook  answer a coding agent's pre-tool hook: claude, gemini, copilot, cursor\n"
             "  version   print the version\n"
             "\n"
             "Run 'cmdai-policy <verb> --help' for the options of a verb.\n");
@@ -213,6 +216,10 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (!strcmp(verb, "audit"))
         return cmd_audit(argc - 1, argv + 1);
+    if (!strcmp(verb, "hook"))
+        return cmd_hook(argc - 1, argv + 1);
+    if (!strcmp(verb, "agent-hook"))
+        return cmd_agent_hook(argc - 1, argv + 1);
     if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
         printf("cmdai-policy %s\n", CMDAI_VERSION);
         return 0;

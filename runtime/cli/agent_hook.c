@@ -1,0 +1,307 @@
+/* agent_hook.c — `cmdai-policy agent-hook claude|gemini|copilot|cursor`: read a
+ * coding agent's pre-tool hook JSON on stdin, decide on the shell command in
+ * it, and answer in that agent's protocol on stdout (docs/agents.md).  Input
+ * is bounded (AH_MAX_INPUT); malformed, oversized or unexpected input gets a
+ * deny in the agent's own words, never a crash.  Decision logic is the
+ * library's; this file only translates.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdai/policy.h"
+#include "exitcodes.h"
+#include "hook.h"
+
+/* Hook payloads are a few KiB; a command line is at most CMDAI_MAX_COMMAND
+ * (1 MiB) and JSON escaping can grow it, but an agent that sends more than
+ * this is not sending a command we could analyse anyway. */
+#define AH_MAX_INPUT (1u << 20)
+
+enum agent { A_CLAUDE, A_GEMINI, A_COPILOT, A_CURSOR };
+static const char *const agent_names[] = {"claude", "gemini", "copilot", "cursor"};
+
+/* What to answer: one of the four verdicts, or "no opinion" (not a shell tool). */
+enum answer { ANS_NONE = -1, ANS_ALLOW = 0, ANS_WARN, ANS_ASK, ANS_DENY };
+
+/* The shell command in a parsed payload.  1 with *cmd set (borrowed from
+ * root), 0 when the tool is not a shell tool, -1 with *why when the payload
+ * is not what the protocol promises. */
+static int extract(enum agent a, json_t *root, const char **cmd, size_t *len, const char **why, json_t **owned)
+{
+    *owned = NULL;
+    if (!json_is_object(root)) {
+        *why = "hook input is not a JSON object";
+        return -1;
+    }
+    json_t *args = NULL;
+    switch (a) {
+    case A_CLAUDE:
+    case A_GEMINI: {
+        const char *want = a == A_CLAUDE ? "Bash" : "run_shell_command";
+        json_t *tn = json_object_get(root, "tool_name");
+        if (!json_is_string(tn)) {
+            *why = "hook input has no tool_name string";
+            return -1;
+        }
+        if (strcmp(json_string_value(tn), want))
+            return 0;
+        args = json_object_get(root, "tool_input");
+        break;
+    }
+    case A_COPILOT: {
+        json_t *tn = json_object_get(root, "toolName");
+        if (!json_is_string(tn)) {
+            *why = "hook input has no toolName string";
+            return -1;
+        }
+        const char *n = json_string_value(tn);
+        if (strcmp(n, "bash") && strcmp(n, "shell") && strcmp(n, "powershell"))
+            return 0;
+        args = json_object_get(root, "toolArgs");
+        /* Copilot CLI sends toolArgs as a JSON text; the SDK as an object. */
+        if (json_is_string(args)) {
+            *owned = json_loadb(json_string_value(args), json_string_length(args), 0, NULL);
+            args = *owned;
+        }
+        break;
+    }
+    case A_CURSOR:
+        args = root;
+        break;
+    }
+    json_t *c = json_is_object(args) ? json_object_get(args, "command") : NULL;
+    if (!json_is_string(c)) {
+        *why = "hook input has no command string";
+        return -1;
+    }
+    *cmd = json_string_value(c);
+    *len = json_string_length(c);
+    return 1;
+}
+
+/* One answer in the agent's protocol.  Owner: caller (json_decref). */
+static json_t *render(enum agent a, enum answer ans, const char *reason)
+{
+    static const char *const word[] = {"allow", "allow", "ask", "deny"};
+    if (ans == ANS_NONE)
+        return json_object();
+    const char *w = word[ans];
+    switch (a) {
+    case A_CLAUDE: {
+        json_t *h = json_pack("{s:s, s:s}", "hookEventName", "PreToolUse", "permissionDecision", w);
+        if (reason)
+            json_object_set_new(h, "permissionDecisionReason", json_string(reason));
+        json_t *o = json_pack("{s:o}", "hookSpecificOutput", h);
+        if (ans == ANS_WARN && reason)
+            json_object_set_new(o, "systemMessage", json_string(reason));
+        return o;
+    }
+    case A_GEMINI: {
+        json_t *o = json_pack("{s:s}", "decision", w);
+        if (reason)
+            json_object_set_new(o, ans == ANS_WARN ? "systemMessage" : "reason", json_string(reason));
+        return o;
+    }
+    case A_COPILOT: {
+        json_t *o = json_pack("{s:s}", "permissionDecision", w);
+        if (reason)
+            json_object_set_new(o, "permissionDecisionReason", json_string(reason));
+        return o;
+    }
+    case A_CURSOR: {
+        json_t *o = json_pack("{s:s}", "permission", w);
+        if (reason) {
+            json_object_set_new(o, "user_message", json_string(reason));
+            json_object_set_new(o, "agent_message", json_string(reason));
+        }
+        return o;
+    }
+    }
+    return json_object();
+}
+
+/* "cmdai: deny (risk high): rule.id — message", as `check` prints it. */
+static void format_verdict(const cmdai_bundle *b, const cmdai_verdict *v, int e, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "cmdai-policy: %s", cmdai_action_name(v->action));
+    if (v->risk && n < cap)
+        n += (size_t)snprintf(out + n, cap - n, " (risk %s)", cmdai_risk_name(v->risk));
+    unsigned k = v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES;
+    for (unsigned i = 0; i < k && n < cap; i++) {
+        cmdai_rule_info ri;
+        if (cmdai_rule_get(b, v->rules[i], &ri) == CMDAI_OK)
+            n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : ": ", ri.id);
+    }
+    if (e != CMDAI_OK && n < cap)
+        n += (size_t)snprintf(out + n, cap - n, " — cannot analyse the command (%s)", cmdai_code_name(e));
+    else if (v->message && *v->message && n < cap)
+        snprintf(out + n, cap - n, " — %s", v->message);
+}
+
+static void usage_agent(FILE *f)
+{
+    fprintf(f,
+            "usage: cmdai-policy agent-hook [--bundle FILE] [--trust PATH] [--state DIR] [--defer]\n"
+            "                               claude|gemini|copilot|cursor < hook-input.json\n"
+            "\n"
+            "Answer a coding agent's pre-tool hook: Claude Code PreToolUse (tool Bash), Gemini CLI\n"
+            "BeforeTool (run_shell_command), Copilot CLI preToolUse (bash), Cursor beforeShellExecution.\n"
+            "deny -> deny with the rule and its message; confirm -> ask; warn -> allow with a message;\n"
+            "allow -> allow (with --defer: no answer, the agent's own permission rules apply).\n"
+            "Other tools get an empty answer {}.  Malformed or oversized (> 1 MiB) input, and a\n"
+            "missing or broken bundle, get deny (CMDAI_POLICY_FAIL=open: allow with a message).\n"
+            "The answer is always one JSON object on stdout and the exit status 0, except 64 for\n"
+            "bad usage.  Options and defaults as for 'cmdai-policy check'.\n");
+}
+
+static const char *default_bundle(char *buf, size_t cap)
+{
+    const char *e = getenv("CMDAI_POLICY_BUNDLE");
+    if (e && *e)
+        return e;
+    const char *home = getenv("HOME");
+    if (home) {
+        snprintf(buf, cap, "%s/.config/cmdai/policy.cpb", home);
+        if (access(buf, R_OK) == 0)
+            return buf;
+    }
+    return "/etc/cmdai/policy.cpb";
+}
+
+/* Read all of stdin up to max+1 bytes.  Owner: caller (free). */
+static char *read_input(size_t max, size_t *len, int *too_big)
+{
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    *too_big = 0;
+    while (buf) {
+        if (n == cap) {
+            if (cap > max) {
+                *too_big = 1;
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb, cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, stdin);
+        n += r;
+        if (r == 0)
+            break;
+        if (n > max) {
+            *too_big = 1;
+            break;
+        }
+    }
+    *len = n;
+    return buf;
+}
+
+static int emit(json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(o);
+    int ok = s && puts(s) != EOF && fflush(stdout) == 0;
+    free(s);
+    return ok ? 0 : EXIT_CANTCREAT;
+}
+
+int cmd_agent_hook(int argc, char **argv)
+{
+    static const struct option lo[] = {{"bundle", required_argument, 0, 'b'}, {"trust", required_argument, 0, 't'},
+                                       {"state", required_argument, 0, 's'},  {"defer", no_argument, 0, 'd'},
+                                       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    const char *bundle = NULL;
+    cmdai_open_opts oo = {0};
+    int defer = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+b:t:s:dh", lo, NULL)) != -1) {
+        switch (c) {
+        case 'b': bundle = optarg; break;
+        case 't': oo.trust = optarg; break;
+        case 's': oo.state_dir = optarg; break;
+        case 'd': defer = 1; break;
+        case 'h': usage_agent(stdout); return 0;
+        default: usage_agent(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        usage_agent(stderr);
+        return EXIT_USAGE;
+    }
+    enum agent a = A_CLAUDE;
+    size_t i;
+    for (i = 0; i < 4 && strcmp(argv[optind], agent_names[i]); i++)
+        ;
+    if (i == 4) {
+        fprintf(stderr, "cmdai-policy agent-hook: unknown agent '%s' (claude, gemini, copilot or cursor)\n",
+                argv[optind]);
+        return EXIT_USAGE;
+    }
+    a = (enum agent)i;
+    int fail_open = getenv("CMDAI_POLICY_FAIL") && !strcmp(getenv("CMDAI_POLICY_FAIL"), "open");
+
+    size_t len;
+    int too_big;
+    char *in = read_input(AH_MAX_INPUT, &len, &too_big);
+    char reason[1024];
+    if (!in)
+        return emit(render(a, ANS_DENY, "cmdai-policy: out of memory reading the hook input; refusing"));
+    if (too_big) {
+        free(in);
+        snprintf(reason, sizeof reason, "cmdai-policy: hook input larger than %u bytes; refusing", AH_MAX_INPUT);
+        return emit(render(a, ANS_DENY, reason));
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(in, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(in);
+    if (!root) {
+        snprintf(reason, sizeof reason, "cmdai-policy: hook input is not valid JSON (line %d: %s); refusing",
+                 jerr.line, jerr.text);
+        return emit(render(a, ANS_DENY, reason));
+    }
+    const char *cmd = NULL, *why = NULL;
+    size_t clen = 0;
+    json_t *owned = NULL;
+    int got = extract(a, root, &cmd, &clen, &why, &owned);
+    if (got <= 0) {
+        if (got < 0)
+            snprintf(reason, sizeof reason, "cmdai-policy: %s; refusing", why);
+        json_decref(owned);
+        json_decref(root);
+        return emit(render(a, got < 0 ? ANS_DENY : ANS_NONE, got < 0 ? reason : NULL));
+    }
+
+    char buf[4096];
+    if (!bundle)
+        bundle = default_bundle(buf, sizeof buf);
+    cmdai_error err = {0};
+    cmdai_bundle *b = cmdai_open(bundle, &oo, &err);
+    json_t *out;
+    if (!b) {
+        snprintf(reason, sizeof reason, "cmdai-policy: policy unavailable: %s: %s (%s); %s", err.source, err.text,
+                 cmdai_code_name(err.code),
+                 fail_open ? "CMDAI_POLICY_FAIL=open: not checked" : "failing closed");
+        out = render(a, fail_open ? ANS_WARN : ANS_DENY, reason);
+    } else {
+        cmdai_verdict v;
+        int e = cmdai_eval(b, cmd, clen, &v);
+        format_verdict(b, &v, e, reason, sizeof reason);
+        enum answer ans = e != CMDAI_OK ? ANS_DENY : (enum answer)v.action;
+        if (ans == ANS_ALLOW)
+            out = defer ? render(a, ANS_NONE, NULL) : render(a, ANS_ALLOW, NULL);
+        else
+            out = render(a, ans, reason);
+        cmdai_close(b);
+    }
+    json_decref(owned);
+    json_decref(root);
+    return emit(out);
+}

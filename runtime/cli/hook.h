@@ -1,0 +1,9 @@
+/* hook.h — the `hook` and `agent-hook` verbs of cmdai-policy (hook.c,
+ * agent_hook.c); main.c dispatches to them.  argv[0] is the verb. */
+#ifndef CMDAI_HOOK_H
+#define CMDAI_HOOK_H
+
+int cmd_hook(int argc, char **argv);
+int cmd_agent_hook(int argc, char **argv);
+
+#endif

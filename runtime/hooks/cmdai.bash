@@ -1,0 +1,99 @@
+# cmdai-policy hook for bash: eval "$(cmdai-policy hook bash)" in ~/.bashrc.
+# Every line typed at an interactive prompt is checked once, before the first of
+# its simple commands runs; on a refusal every simple command of the line is
+# skipped (DEBUG trap + extdebug), so `ok; denied` runs neither part.
+# allow: silent; warn: message, runs; confirm: y/N on /dev/tty (no tty: not run);
+# deny: reason and rule id, not run.  CMDAI_POLICY_FAIL=open|closed (default
+# closed) decides what happens while the bundle is missing or broken.
+# See docs/hooks.md.  Non-interactive shells are left alone.
+[[ $- == *i* ]] || return 0 2> /dev/null || true
+if [[ $- == *i* && -z ${__cmdai_loaded-} ]]; then
+__cmdai_loaded=1
+__cmdai_bin=${CMDAI_POLICY_BIN:-@CMDAI_POLICY@}
+__cmdai_so=${CMDAI_POLICY_BUILTIN-@CMDAI_BUILTIN@}
+__cmdai_armed=0 __cmdai_block=0 __cmdai_hnum= __cmdai_perline=1
+# The in-process builtin when it loads (docs/hooks.md "bash builtin").
+if [[ -n $__cmdai_so ]] && enable -f "$__cmdai_so" cmdai_check 2> /dev/null; then
+    __cmdai_builtin=1
+else
+    __cmdai_builtin=0
+fi
+
+# __cmdai_decide LINE: 0 to run it, 1 to refuse; talks to the user on stderr.
+__cmdai_decide() {
+    local out rc ans
+    if [[ $__cmdai_builtin == 1 ]]; then
+        cmdai_check "$1"
+        rc=$? out=${CMDAI_VERDICT-}
+    else
+        out=$("$__cmdai_bin" check -- "$1" 2>&1)
+        rc=$?
+    fi
+    case $rc in
+    0) return 0 ;;
+    10) printf 'cmdai: %s\n' "$out" >&2; return 0 ;;
+    20)
+        printf 'cmdai: %s\n' "$out" >&2
+        if (: < /dev/tty) 2> /dev/null; then
+            read -r -p 'cmdai: run it anyway? [y/N] ' ans < /dev/tty
+            [[ $ans == [yY] || $ans == [yY][eE][sS] ]] && return 0
+            printf 'cmdai: not run\n' >&2
+        else
+            printf 'cmdai: no terminal to confirm on; not run\n' >&2
+        fi
+        return 1 ;;
+    30 | 65) printf 'cmdai: %s\ncmdai: not run\n' "${out//$'\n'/; }" >&2; return 1 ;;
+    esac
+    # 64, 66-80, 126, 127: no usable policy.
+    if [[ ${CMDAI_POLICY_FAIL:-closed} == open ]]; then
+        printf 'cmdai: policy unavailable (%s); CMDAI_POLICY_FAIL=open: running unchecked\n' "${out//$'\n'/; }" >&2
+        return 0
+    fi
+    printf 'cmdai: policy unavailable (%s); failing closed: not run (CMDAI_POLICY_FAIL=open to allow)\n' "${out//$'\n'/; }" >&2
+    return 1
+}
+
+# First in PROMPT_COMMAND: the previous line is over.
+__cmdai_precmd() {
+    local s=$?
+    __cmdai_armed=0 __cmdai_block=0
+    return $s
+}
+# Last in PROMPT_COMMAND: the next command the trap sees starts a new line.
+__cmdai_arm() {
+    local s=$?
+    __cmdai_armed=1
+    return $s
+}
+
+__cmdai_debug() {
+    # Completion, our own prompt functions and their bodies (extdebug traces
+    # into functions) always run.
+    [[ -n ${COMP_LINE-} || $BASH_COMMAND == __cmdai_precmd* || ${FUNCNAME[1]-} == __cmdai_* ]] && return 0
+    if [[ $__cmdai_armed == 1 ]]; then
+        __cmdai_armed=0
+        [[ $BASH_COMMAND == __cmdai_arm* ]] && return 0
+        # extdebug lets a failing DEBUG trap skip the command; enabled here,
+        # not at startup, where it changes how bash starts (docs/hooks.md).
+        shopt -q extdebug || shopt -s extdebug
+        local h
+        h=$(HISTTIMEFORMAT= builtin history 1)
+        if [[ $h =~ ^[[:space:]]*([0-9]+)[*[:space:]][[:space:]](.*)$ && ${BASH_REMATCH[1]} != "$__cmdai_hnum" ]]; then
+            __cmdai_hnum=${BASH_REMATCH[1]} __cmdai_perline=1
+            __cmdai_decide "${BASH_REMATCH[2]}" && __cmdai_block=0 || __cmdai_block=1
+        else
+            # No new history entry (history off, ignorespace, ignoredups):
+            # decide on each simple command instead.
+            __cmdai_perline=0
+        fi
+    fi
+    if [[ $__cmdai_perline == 0 && $__cmdai_block == 0 ]]; then
+        __cmdai_decide "$BASH_COMMAND" || { __cmdai_block=1; return 1; }
+        return 0
+    fi
+    [[ $__cmdai_block == 0 ]]
+}
+
+PROMPT_COMMAND="__cmdai_precmd${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"$'\n'__cmdai_arm
+trap '__cmdai_debug' DEBUG
+fi
