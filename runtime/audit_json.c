@@ -50,9 +50,15 @@ void rt_abuf_puts(rt_abuf *b, const char *s)
 void rt_abuf_printf(rt_abuf *b, const char *fmt, ...)
 {
     va_list ap;
+    if (!abuf_grow(b, 64)) /* most pieces fit: one vsnprintf instead of two */
+        return;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
+    if (n >= 0 && (size_t)n < b->cap - b->len) {
+        b->len += (size_t)n;
+        return;
+    }
     if (n < 0 || !abuf_grow(b, (size_t)n)) {
         b->oom = true;
         return;
