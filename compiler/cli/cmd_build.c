@@ -286,26 +286,177 @@ int cmd_lint(int argc, char **argv)
 static void usage_test(FILE *f)
 {
     fprintf(f,
-            "usage: cmdai-policyc test [--stdlib DIR] [-v] TEMPLATE...\n"
+            "usage: cmdai-policyc test [--stdlib DIR] [-v] [--corpus FILE:ACTIONS]...\n"
+            "                          [--min-recall PCT] [--max-fp PCT] TEMPLATE...\n"
             "\n"
             "Compile each template and check every command under its tests: (allow, warn,\n"
             "confirm, deny) gets exactly that decision.  A template without tests fails.\n"
-            "Exit 0 when all pass, 1 when any fails, 65 when a template does not compile.\n");
+            "\n"
+            "  --corpus FILE:ACTIONS  also decide every line of FILE (one command per line;\n"
+            "                         blank lines and lines starting with # are skipped); a\n"
+            "                         line is as expected when it gets one of ACTIONS (a\n"
+            "                         comma list, e.g. dangerous.txt:deny,confirm).  A corpus\n"
+            "                         whose ACTIONS include allow is benign: its misses are\n"
+            "                         false positives; any other corpus measures recall.\n"
+            "                         Every miss is printed.  Repeatable.\n"
+            "  --min-recall PCT       fail when recall over the detection corpora is below PCT\n"
+            "  --max-fp PCT           fail when the false-positive rate over the benign\n"
+            "                         corpora is above PCT\n"
+            "\n"
+            "Exit 0 when all pass, 1 when any test fails or a threshold is missed, 65 when a\n"
+            "template does not compile, 66 when a corpus cannot be read.\n");
+}
+
+/* One --corpus FILE:ACTIONS: `accept` is a bit set over cmdai_action. */
+typedef struct corpus_spec {
+    const char *path;
+    unsigned accept;
+    int benign; /* accepts allow: misses are false positives */
+} corpus_spec;
+
+enum { CORPUS_MAX = 16 };
+
+static int parse_corpus(char *arg, corpus_spec *cs)
+{
+    char *colon = strrchr(arg, ':');
+    if (!colon || colon == arg || !colon[1])
+        return -1;
+    *colon = 0;
+    cs->path = arg;
+    cs->accept = 0;
+    for (char *p = colon + 1; *p;) {
+        size_t n = strcspn(p, ",");
+        int found = 0;
+        for (int act = CMDAI_ALLOW; act <= CMDAI_DENY; act++) {
+            const char *name = cmdai_action_name((cmdai_action)act);
+            if (strlen(name) == n && !strncmp(p, name, n)) {
+                cs->accept |= 1u << act;
+                found = 1;
+            }
+        }
+        if (!found)
+            return -1;
+        p += n;
+        if (*p == ',' && *++p == 0)
+            return -1;
+    }
+    cs->benign = (cs->accept >> CMDAI_ALLOW) & 1;
+    return 0;
+}
+
+static int parse_pct(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0.0 && v <= 100.0))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void print_rules(const cli_bundle *cb, const cmdai_verdict *vd)
+{
+    unsigned n = vd->nrules < CMDAI_VERDICT_RULES ? vd->nrules : CMDAI_VERDICT_RULES;
+    for (unsigned q = 0; q < n; q++)
+        printf("%s%s", q ? ", " : "  [rules: ", cb->b.str + cb->b.rules[vd->rules[q]].id);
+    printf("%s\n", n ? "]" : "");
+}
+
+static void print_accept(unsigned accept)
+{
+    const char *sep = "";
+    for (int act = CMDAI_ALLOW; act <= CMDAI_DENY; act++)
+        if ((accept >> act) & 1) {
+            printf("%s%s", sep, cmdai_action_name((cmdai_action)act));
+            sep = "|";
+        }
+}
+
+/* Decide every line of one corpus; counts go to *lines and *hits.  0, or the
+ * exit status when the file cannot be read. */
+static int run_corpus(const cli_bundle *cb, const corpus_spec *cs, unsigned long *lines, unsigned long *hits)
+{
+    FILE *f = fopen(cs->path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s test: %s: cannot open: %s\n", cli_prog, cs->path, strerror(errno));
+        return EXIT_NOINPUT;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned long lineno = 0, n = 0, ok = 0;
+    while ((len = getline(&line, &cap, f)) != -1) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (len == 0 || line[0] == '#')
+            continue;
+        cmdai_verdict vd;
+        cmdai_eval(&cb->b, line, (size_t)len, &vd);
+        n++;
+        if ((cs->accept >> vd.action) & 1) {
+            ok++;
+            continue;
+        }
+        printf("MISS %s:%lu: expected ", cs->path, lineno);
+        print_accept(cs->accept);
+        printf(", got %s: %s", cmdai_action_name(vd.action), line);
+        print_rules(cb, &vd);
+    }
+    free(line);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "%s test: %s: read error\n", cli_prog, cs->path);
+        return EXIT_NOINPUT;
+    }
+    printf("corpus %s (", cs->path);
+    print_accept(cs->accept);
+    printf("): %lu lines, %lu as expected, %lu %s\n", n, ok, n - ok, cs->benign ? "false positives" : "missed");
+    *lines += n;
+    *hits += ok;
+    return 0;
 }
 
 int cmd_test(int argc, char **argv)
 {
     static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'},
                                        {"verbose", no_argument, 0, 'v'},
+                                       {"corpus", required_argument, 0, 'K'},
+                                       {"min-recall", required_argument, 0, 'R'},
+                                       {"max-fp", required_argument, 0, 'F'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     const char *stdlib = NULL;
     int verbose = 0, c;
+    corpus_spec corpora[CORPUS_MAX];
+    size_t ncorpora = 0;
+    double min_recall = -1.0, max_fp = -1.0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
         switch (c) {
         case 'L': stdlib = optarg; break;
         case 'v': verbose = 1; break;
+        case 'K':
+            if (ncorpora == CORPUS_MAX) {
+                fprintf(stderr, "%s test: at most %d --corpus options\n", cli_prog, CORPUS_MAX);
+                return EXIT_USAGE;
+            }
+            if (parse_corpus(optarg, &corpora[ncorpora])) {
+                fprintf(stderr, "%s test: --corpus takes FILE:ACTIONS, e.g. safe.txt:allow,warn\n", cli_prog);
+                return EXIT_USAGE;
+            }
+            ncorpora++;
+            break;
+        case 'R':
+        case 'F':
+            if (parse_pct(optarg, c == 'R' ? &min_recall : &max_fp)) {
+                fprintf(stderr, "%s test: --%s takes a percentage from 0 to 100\n", cli_prog,
+                        c == 'R' ? "min-recall" : "max-fp");
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': usage_test(stdout); return 0;
         default: usage_test(stderr); return EXIT_USAGE;
         }
@@ -314,7 +465,19 @@ int cmd_test(int argc, char **argv)
         usage_test(stderr);
         return EXIT_USAGE;
     }
-    int rc = 0;
+    int have_pos = 0, have_neg = 0;
+    for (size_t k = 0; k < ncorpora; k++)
+        if (corpora[k].benign)
+            have_neg = 1;
+        else
+            have_pos = 1;
+    if ((min_recall >= 0 && !have_pos) || (max_fp >= 0 && !have_neg)) {
+        fprintf(stderr, "%s test: --%s needs a --corpus whose actions %s allow\n", cli_prog,
+                min_recall >= 0 && !have_pos ? "min-recall" : "max-fp",
+                min_recall >= 0 && !have_pos ? "exclude" : "include");
+        return EXIT_USAGE;
+    }
+    int rc = 0, below = 0;
     unsigned passed = 0, failed = 0;
     for (int i = optind; i < argc; i++) {
         arena a;
@@ -347,11 +510,34 @@ int cmd_test(int argc, char **argv)
                 failed++;
                 printf("FAIL %s:%d:%d: expected %s, got %s: %s", tt->pos.file, tt->pos.line, tt->pos.column,
                        cmdai_action_name((cmdai_action)tt->expect), cmdai_action_name(vd.action), tt->command);
-                unsigned n = vd.nrules < CMDAI_VERDICT_RULES ? vd.nrules : CMDAI_VERDICT_RULES;
-                for (unsigned q = 0; q < n; q++)
-                    printf("%s%s", q ? ", " : "  [rules: ", cb.b.str + cb.b.rules[vd.rules[q]].id);
-                printf("%s\n", n ? "]" : "");
+                print_rules(&cb, &vd);
             }
+        }
+        /* Corpora: recall over the detection corpora, false positives over
+         * the benign ones, each per template. */
+        unsigned long pos = 0, pos_hit = 0, neg = 0, neg_ok = 0;
+        for (size_t k = 0; k < ncorpora; k++) {
+            int ce = corpora[k].benign ? run_corpus(&cb, &corpora[k], &neg, &neg_ok)
+                                       : run_corpus(&cb, &corpora[k], &pos, &pos_hit);
+            if (ce) {
+                cli_bundle_free(&cb);
+                arena_release(&a);
+                return ce;
+            }
+        }
+        if (have_pos) {
+            double recall = pos ? 100.0 * (double)pos_hit / (double)pos : 100.0;
+            int fail_r = min_recall >= 0 && recall < min_recall;
+            printf("%s: recall %.2f %% (%lu of %lu)%s\n", argv[i], recall, pos_hit, pos,
+                   fail_r ? "  BELOW --min-recall" : "");
+            below |= fail_r;
+        }
+        if (have_neg) {
+            double fp = neg ? 100.0 * (double)(neg - neg_ok) / (double)neg : 0.0;
+            int fail_f = max_fp >= 0 && fp > max_fp;
+            printf("%s: false positives %.2f %% (%lu of %lu)%s\n", argv[i], fp, neg - neg_ok, neg,
+                   fail_f ? "  ABOVE --max-fp" : "");
+            below |= fail_f;
         }
         cli_bundle_free(&cb);
         arena_release(&a);
@@ -359,5 +545,5 @@ int cmd_test(int argc, char **argv)
     printf("%u passed, %u failed\n", passed, failed);
     if (rc)
         return rc;
-    return failed ? EXIT_TESTFAIL : 0;
+    return failed || below ? EXIT_TESTFAIL : 0;
 }
