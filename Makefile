@@ -193,7 +193,7 @@ fuzz-smoke:
 	$(MAKE) FUZZ_SECONDS=10 fuzz
 
 # ---- benchmark (figures, not a test) -----------------------------------------
-# tests/bench/*.c (bench_cg_driver.c is its own program, run under callgrind);
+# tests/bench/bench_*.c (bench_cg_driver.c is its own program, run under callgrind);
 # the regex baselines are bench-only dependencies, each compiled in when its
 # pkg-config module is found and reported as "not built" otherwise.
 BENCH_DEB = libpcre2-dev libhyperscan-dev libre2-dev
@@ -206,7 +206,7 @@ BENCH_LIBS = $(if $(BENCH_HAVE_PCRE2),$(shell pkg-config --libs libpcre2-8)) \
              $(if $(BENCH_HAVE_HS),$(shell pkg-config --libs libhs)) \
              $(if $(BENCH_HAVE_RE2),$(shell pkg-config --libs re2) -lstdc++)
 BENCH_SRC  = $(filter-out tests/bench/bench_cg_driver.c $(if $(BENCH_HAVE_RE2),tests/bench/bench_re2_stub.c),\
-               $(wildcard tests/bench/*.c))
+               $(wildcard tests/bench/bench_*.c))
 BENCH_OBJ  = $(patsubst tests/bench/%.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRC)) \
              $(if $(BENCH_HAVE_RE2),$(BUILD)/bench/obj/bench_re2.o)
 

@@ -325,13 +325,14 @@ static void measure_signed(set_result *s, const unsigned char *bytes, size_t len
     } else {
         s->cold_us = s->cold_raw_us = -1;
     }
-    char driver[600], out[700];
+    char driver[600], oute[700], outw[700];
     snprintf(driver, sizeof driver, "%s/bench/bench_cg_driver", build_dir);
-    snprintf(out, sizeof out, "%s/bench/%s.callgrind", build_dir, s->label);
+    snprintf(oute, sizeof oute, "%s/bench/%s.eval.callgrind", build_dir, s->label); /* for callgrind_annotate */
+    snprintf(outw, sizeof outw, "%s/bench/%s.walk.callgrind", build_dir, s->label);
     char *eargs[] = {path, keypub, cgcmds, (char *)"eval", NULL};
     char *wargs[] = {path, keypub, cgcmds, (char *)"walk", NULL};
-    double ie = bench_callgrind_ir(driver, eargs, "cmdai_eval", out);
-    double iw = bench_callgrind_ir(driver, wargs, "rt_decide_units", out);
+    double ie = bench_callgrind_ir(driver, eargs, "cmdai_eval", oute);
+    double iw = bench_callgrind_ir(driver, wargs, "rt_decide_units", outw);
     s->ir_eval = ie >= 0 && cg_count ? ie / (double)cg_count : -1;
     s->ir_walk = iw >= 0 && cg_count ? iw / (double)cg_count : -1;
 }
