@@ -1,1 +1,64 @@
-# placeholder
+# cmdai-policy hook for zsh: eval "$(cmdai-policy hook zsh)" in ~/.zshrc.
+# The accept-line widget (Enter) is wrapped: the whole buffer is checked before
+# zsh sees it, so a refused line runs no part at all.  allow: silent; warn:
+# message, runs; confirm: y/N on the terminal (no terminal: not run); deny:
+# reason and rule id, not run, the line stays in history for editing.
+# CMDAI_POLICY_FAIL=open|closed (default closed) while the bundle is unusable.
+# Non-interactive zsh (scripts, zsh -c) is left alone: there is no line editor.
+# See docs/hooks.md.
+if [[ -o interactive && -z ${__cmdai_loaded-} ]] && zmodload zsh/zle 2> /dev/null; then
+typeset -g __cmdai_loaded=1
+typeset -g __cmdai_bin=${CMDAI_POLICY_BIN:-@CMDAI_POLICY@}
+
+# __cmdai_decide LINE: 0 to run it, 1 to refuse; talks to the user on stderr.
+__cmdai_decide() {
+    local out rc ans
+    out=$("$__cmdai_bin" check -- "$1" 2>&1)
+    rc=$?
+    case $rc in
+    0) return 0 ;;
+    10) print -r -u2 -- "cmdai: $out"; return 0 ;;
+    20)
+        print -r -u2 -- "cmdai: $out"
+        if { : < /dev/tty } 2> /dev/null; then
+            print -n -u2 -- 'cmdai: run it anyway? [y/N] '
+            read -r ans < /dev/tty
+            [[ $ans == [yY] || $ans == [yY][eE][sS] ]] && return 0
+            print -u2 -- 'cmdai: not run'
+        else
+            print -u2 -- 'cmdai: no terminal to confirm on; not run'
+        fi
+        return 1 ;;
+    30 | 65) print -r -u2 -- "cmdai: ${out//$'\n'/; }"; print -u2 -- 'cmdai: not run'; return 1 ;;
+    esac
+    if [[ ${CMDAI_POLICY_FAIL:-closed} == open ]]; then
+        print -r -u2 -- "cmdai: policy unavailable (${out//$'\n'/; }); CMDAI_POLICY_FAIL=open: running unchecked"
+        return 0
+    fi
+    print -r -u2 -- "cmdai: policy unavailable (${out//$'\n'/; }); failing closed: not run (CMDAI_POLICY_FAIL=open to allow)"
+    return 1
+}
+
+# One wrapper for every widget that runs the buffer.
+__cmdai_accept() {
+    local widget=${WIDGET#__cmdai_}
+    if [[ -z ${BUFFER//[[:space:]]/} ]]; then
+        zle .$widget
+        return
+    fi
+    # Leave the editor so messages and the question go to a normal terminal.
+    zle -I
+    if __cmdai_decide "$BUFFER"; then
+        zle .$widget
+    else
+        print -rs -- "$BUFFER"   # keep the refused line in history for editing
+        BUFFER=
+        zle .accept-line
+    fi
+}
+for __cmdai_w in accept-line accept-and-hold accept-line-and-down-history accept-and-infer-next-history; do
+    zle -N __cmdai_$__cmdai_w __cmdai_accept
+    zle -A __cmdai_$__cmdai_w $__cmdai_w
+done
+unset __cmdai_w
+fi

@@ -147,25 +147,40 @@ shell_suite() {
     else
         bad "$s: no y/N question (2)"
     fi
-    # A broken bundle: fail closed by default, open when asked.
-    run_line "$s" "$(setenv "$s" CMDAI_POLICY_BUNDLE "$TMP/missing.cpb")"
-    run_line "$s" "touch $d/closed"
-    ! exists "$s/closed" && ok "$s: missing bundle fails closed" || bad "$s: ran without a bundle"
-    wait_for "$s" 'failing closed' 1 && ok "$s: fail closed is visible" || bad "$s: no fail-closed message"
-    run_line "$s" "$(setenv "$s" CMDAI_POLICY_FAIL open)"
-    run_line "$s" "touch $d/open"
-    exists "$s/open" && ok "$s: CMDAI_POLICY_FAIL=open runs" || bad "$s: fail open did not run"
-    wait_for "$s" 'running unchecked|not checked' 1 && ok "$s: fail open is visible" || bad "$s: no fail-open message"
     tm kill-session -t "$s" 2> /dev/null || true
 }
-setenv() { # SHELL VAR VALUE: the shell's own syntax (the hook itself is not bypassed by it)
-    case $1 in
-    fish) printf 'set -gx %s %s' "$2" "$3" ;;
-    *) printf 'export %s=%s' "$2" "$3" ;;
-    esac
+# fail_suite NAME START-COMMAND...: the bundle is missing; closed by default
+# (nothing runs, not even `echo`, so the message is what we wait for), open
+# with CMDAI_POLICY_FAIL=open.
+fail_suite() {
+    local s=$1 mode
+    shift
+    local d=$TMP/$s
+    mkdir -p "$d"
+    for mode in closed open; do
+        tm new-session -d -s "$s-$mode" -x 160 -y 50 env CMDAI_POLICY_BUNDLE="$TMP/missing.cpb" CMDAI_POLICY_FAIL=$mode "$@"
+        if ! wait_for "$s-$mode" 'READY' 15; then
+            bad "$s-$mode: no prompt"
+            continue
+        fi
+        tm send-keys -t "$s-$mode" -l -- "touch $d/$mode"
+        tm send-keys -t "$s-$mode" Enter
+        if [ $mode = closed ]; then
+            wait_for "$s-$mode" 'failing closed' 10 && ok "$s: missing bundle: fail closed is visible" ||
+                { bad "$s: no fail-closed message"; pane "$s-$mode"; }
+            sleep 0.3
+            ! exists "$s/closed" && ok "$s: missing bundle fails closed" || bad "$s: ran without a bundle"
+        else
+            wait_for "$s-$mode" 'running unchecked' 10 && ok "$s: CMDAI_POLICY_FAIL=open is visible" ||
+                { bad "$s: no fail-open message"; pane "$s-$mode"; }
+            run_line "$s-$mode" true
+            exists "$s/open" && ok "$s: CMDAI_POLICY_FAIL=open runs" || bad "$s: fail open did not run"
+        fi
+        tm kill-session -t "$s-$mode" 2> /dev/null || true
+    done
 }
 
-tm start-server 2> /dev/null || true
+
 cat > "$TMP/bashrc" <<BASHRC
 PS1='bash\$ '
 eval "\$("$RT" hook bash)"
@@ -173,8 +188,10 @@ echo READY
 BASHRC
 if command -v bash > /dev/null; then
     shell_suite bash env CMDAI_POLICY_BUILTIN= bash --noprofile --rcfile "$TMP/bashrc" -i
+    fail_suite bash-fail env CMDAI_POLICY_BUILTIN= bash --noprofile --rcfile "$TMP/bashrc" -i
     if [ -e "$LIB/cmdai_check.so" ]; then
         shell_suite bash-builtin bash --noprofile --rcfile "$TMP/bashrc" -i
+        fail_suite bash-builtin-fail bash --noprofile --rcfile "$TMP/bashrc" -i
     else
         skip "bash builtin not built (no bash-builtins headers)"
     fi
@@ -183,11 +200,13 @@ if command -v zsh > /dev/null; then
     mkdir -p "$TMP/zdot"
     printf 'PS1="zsh%% "\neval "$(%q hook zsh)"\necho READY\n' "$RT" > "$TMP/zdot/.zshrc"
     shell_suite zsh env ZDOTDIR="$TMP/zdot" zsh -i
+    fail_suite zsh-fail env ZDOTDIR="$TMP/zdot" zsh -i
 else
     skip "zsh not installed (make deps)"
 fi
 if command -v fish > /dev/null; then
     shell_suite fish fish --no-config -i -C "$RT hook fish | source; echo READY"
+    fail_suite fish-fail fish --no-config -i -C "$RT hook fish | source; echo READY"
 else
     skip "fish not installed (make deps)"
 fi
