@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,12 +35,13 @@ struct rt_audit {
     char host[256];
     uint8_t head[RT_AUDIT_HASH_BYTES]; /* hash of the last record written */
     uint64_t next_seq;                 /* seq of the next record */
-    uint64_t written_seq;              /* records < this are written (not yet durable) */
+    uint64_t written_seq;              /* records < this are in the file (maybe not durable yet) */
     uint64_t synced_seq;               /* records < this are durable */
     bool syncing, broken;
     uint64_t file_first_seq, file_bytes;
     uint64_t since_ckpt;
     int64_t last_ckpt_ms;
+    rt_abuf pend;                      /* records formatted but not yet written (see rt_audit_sync) */
     rt_audit_opts o;
     audit_seckey *key; /* sodium_malloc; NULL: unsigned checkpoints */
     char key_id[17];
@@ -126,7 +126,43 @@ static int io_fail(rt_audit *a, cmdai_error *err, const char *what)
     return rt_sig_error(err, CMDAI_E_IO, a->path, 0, "%s: %s", what, strerror(errno));
 }
 
-/* Write prefix + body + suffix as one line, chaining it.  Lock held. */
+#define PEND_MAX (1u << 20) /* buffered record bytes before an appender writes them itself */
+
+/* Lock held.  Wait until no group-commit write is in flight, so that bytes
+ * reach the file in chain order. */
+static void wait_idle(rt_audit *a)
+{
+    while (a->syncing)
+        pthread_cond_wait(&a->synced_cv, &a->mu);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Lock held.  Write the buffered records now. */
+static int flush_locked(rt_audit *a, cmdai_error *err)
+{
+    wait_idle(a);
+    if (a->pend.len && write_all(a->fd, a->pend.p, a->pend.len) != 0)
+        return io_fail(a, err, "cannot write");
+    a->pend.len = 0;
+    a->written_seq = a->next_seq;
+    return CMDAI_OK;
+}
+
+/* Format prefix + body + suffix as one line, chaining it, into the pending
+ * buffer: records reach the file in one write per group commit.  Lock held. */
 static int write_record(rt_audit *a, const char *body, size_t blen, cmdai_error *err)
 {
     if (a->broken)
@@ -143,27 +179,19 @@ static int write_record(rt_audit *a, const char *body, size_t blen, cmdai_error 
     char hh[RT_AUDIT_HASH_HEX + 1];
     hex(h, sizeof h, hh);
     int sl = snprintf(suf, sizeof suf, ",\"hash\":\"%s\"}\n", hh);
-    struct iovec iov[3] = {{pre, (size_t)pl}, {(void *)body, blen}, {suf, (size_t)sl}};
-    size_t total = (size_t)pl + blen + (size_t)sl, done = 0;
-    while (done < total) {
-        ssize_t w = writev(a->fd, iov, 3);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return io_fail(a, err, "cannot write");
-        done += (size_t)w;
-        size_t k = (size_t)w;
-        for (int i = 0; i < 3; i++) { /* advance past what was written (short writes) */
-            size_t t = k < iov[i].iov_len ? k : iov[i].iov_len;
-            iov[i].iov_base = (char *)iov[i].iov_base + t;
-            iov[i].iov_len -= t;
-            k -= t;
-        }
+    size_t total = (size_t)pl + blen + (size_t)sl;
+    rt_abuf_put(&a->pend, pre, (size_t)pl);
+    rt_abuf_put(&a->pend, body, blen);
+    rt_abuf_put(&a->pend, suf, (size_t)sl);
+    if (a->pend.oom) {
+        a->broken = true;
+        return rt_sig_error(err, CMDAI_E_NOMEM, a->path, 0, "out of memory");
     }
     memcpy(a->head, h, sizeof h);
     a->next_seq++;
-    a->written_seq = a->next_seq;
     a->file_bytes += total;
+    if (a->pend.len > PEND_MAX)
+        return flush_locked(a, err);
     return CMDAI_OK;
 }
 
@@ -231,6 +259,8 @@ static int fsync_dir(const char *path)
 static int rotate(rt_audit *a, cmdai_error *err)
 {
     int rc = write_checkpoint(a, "rotate", err);
+    if (rc == CMDAI_OK)
+        rc = flush_locked(a, err);
     if (rc != CMDAI_OK)
         return rc;
     if (!a->o.no_sync && fdatasync(a->fd) != 0)
@@ -254,6 +284,8 @@ static int rotate(rt_audit *a, cmdai_error *err)
     a->file_first_seq = a->next_seq;
     a->st.rotations++;
     rc = write_checkpoint(a, "continue", err);
+    if (rc == CMDAI_OK)
+        rc = flush_locked(a, err);
     if (rc == CMDAI_OK && !a->o.no_sync && (fdatasync(a->fd) != 0 || fsync_dir(a->path) != 0))
         rc = io_fail(a, err, "cannot sync after rotation");
     a->synced_seq = a->written_seq;
@@ -382,7 +414,7 @@ rt_audit *rt_audit_open(const rt_audit_opts *opts, cmdai_error *err)
     }
     if (resume(a, &reason, err) != CMDAI_OK)
         goto fail;
-    if (write_checkpoint(a, reason, err) != CMDAI_OK)
+    if (write_checkpoint(a, reason, err) != CMDAI_OK || flush_locked(a, err) != CMDAI_OK)
         goto fail;
     if (!a->o.no_sync && fdatasync(a->fd) != 0) {
         io_fail(a, err, "cannot sync");
@@ -398,22 +430,39 @@ fail:
         sodium_free(a->key);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->synced_cv);
+    rt_abuf_release(&a->pend);
     free(a->path);
     free(a);
     return NULL;
 }
 
+/* ,"key": — keys are our own literals (no escaping needed); no printf on the hot path. */
+static void put_key(rt_abuf *b, const char *key)
+{
+    rt_abuf_put(b, ",\"", 2);
+    rt_abuf_puts(b, key);
+    rt_abuf_put(b, "\":", 2);
+}
+
 static void put_num(rt_abuf *b, const char *key, long v)
 {
-    if (v < 0)
-        rt_abuf_printf(b, ",\"%s\":null", key);
-    else
-        rt_abuf_printf(b, ",\"%s\":%ld", key, v);
+    put_key(b, key);
+    if (v < 0) {
+        rt_abuf_put(b, "null", 4);
+        return;
+    }
+    char d[24];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    rt_abuf_put(b, d + i, sizeof d - i);
 }
 
 static void put_str(rt_abuf *b, const char *key, const char *v)
 {
-    rt_abuf_printf(b, ",\"%s\":", key);
+    put_key(b, key);
     rt_abuf_json_cstr(b, v);
 }
 
@@ -519,13 +568,25 @@ int rt_audit_sync(rt_audit *a, uint64_t seq, cmdai_error *err)
             continue;
         }
         a->syncing = true;
-        uint64_t upto = a->written_seq;
+        uint64_t upto = a->next_seq;
         int fd = a->fd;
+        rt_abuf mine = a->pend; /* take the buffered records; appenders start a new buffer */
+        a->pend = (rt_abuf){0};
         pthread_mutex_unlock(&a->mu);
-        int r = a->o.no_sync ? 0 : fdatasync(fd);
+        int r = mine.len ? write_all(fd, mine.p, mine.len) : 0;
+        if (r == 0 && !a->o.no_sync)
+            r = fdatasync(fd);
         int e = errno;
         pthread_mutex_lock(&a->mu);
         a->syncing = false;
+        if (r == 0 && upto > a->written_seq)
+            a->written_seq = upto;
+        if (!a->pend.p) { /* keep the larger allocation for the next turn */
+            mine.len = 0;
+            a->pend = mine;
+        } else {
+            rt_abuf_release(&mine);
+        }
         if (r != 0) {
             errno = e;
             rc = io_fail(a, err, "cannot sync");
@@ -581,6 +642,11 @@ int rt_audit_close(rt_audit *a, cmdai_error *err)
     int rc = CMDAI_OK;
     if (!a->broken)
         rc = rt_audit_checkpoint(a, "close", err);
+    pthread_mutex_lock(&a->mu);
+    int frc = a->broken ? CMDAI_OK : flush_locked(a, err);
+    pthread_mutex_unlock(&a->mu);
+    if (rc == CMDAI_OK)
+        rc = frc;
     if (a->fd >= 0 && !a->o.no_sync && fsync(a->fd) != 0 && rc == CMDAI_OK)
         rc = rt_sig_error(err, CMDAI_E_IO, a->path, 0, "cannot sync: %s", strerror(errno));
     if (a->fd >= 0)
@@ -589,6 +655,7 @@ int rt_audit_close(rt_audit *a, cmdai_error *err)
         sodium_free(a->key);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->synced_cv);
+    rt_abuf_release(&a->pend);
     free(a->path);
     free(a);
     return rc;

@@ -44,6 +44,7 @@ typedef struct client {
     size_t wlen, woff, wready; /* bytes [woff, wready) may be sent: their records are durable */
     int64_t last_ms;
     bool closing, dead, paused, touched;
+    uint32_t events; /* as registered with epoll */
     struct client *prev, *next; /* every client, for the idle sweep and the end-of-turn free */
 } client;
 
@@ -182,6 +183,9 @@ static void update_events(server *s, client *c)
     struct epoll_event ev = {0};
     ev.data.ptr = c;
     ev.events = (c->paused || c->closing ? 0 : EPOLLIN) | (c->wready > c->woff ? EPOLLOUT : 0) | EPOLLRDHUP;
+    if (ev.events == c->events)
+        return; /* one syscall saved per answer in the common case */
+    c->events = ev.events;
     epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -473,6 +477,7 @@ static void accept_all(server *s)
         c->last_ms = now_ms();
         struct epoll_event ev = {0};
         ev.events = EPOLLIN | EPOLLRDHUP;
+        c->events = ev.events;
         ev.data.ptr = c;
         if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
             close(fd);
