@@ -1,9 +1,11 @@
 /* cmdai_check.c — a bash loadable builtin that decides in process:
  *   enable -f build/lib/cmdai_check.so cmdai_check
  *   cmdai_check 'command line'   # status as `cmdai-policy check`; text in $CMDAI_VERDICT
+ *   cmdai_check -H LAST          # the newest history line, if its number is not LAST
  * The bash hook snippet (runtime/hooks/cmdai.bash) uses it when it loads, which
- * saves a fork+exec and a bundle verification per line.  The bundle is opened
- * once and reopened only when its file or the CMDAI_POLICY_* variables change.
+ * saves the forks (history, program) and a bundle verification per line.  The
+ * bundle is opened once and reopened only when its file or the CMDAI_POLICY_*
+ * variables change.
  */
 #include "loadables.h"
 
@@ -13,6 +15,18 @@
 
 #include "cmdai/policy.h"
 #include "exitcodes.h"
+
+/* readline's history list, linked into bash and exported by it; declared
+ * here so the builtin needs no readline headers (history.h HIST_ENTRY). */
+typedef struct {
+    char *line, *timestamp;
+    void *data;
+} rl_hist_entry;
+extern rl_hist_entry *history_get(int);
+extern int history_base, history_length;
+
+/* -H: no history entry newer than LAST (history off, ignorespace, ignoredups). */
+#define NO_NEW_LINE 125
 
 /* Bash's headers do not declare these prototypes strictly; ours do. */
 int cmdai_check_builtin(WORD_LIST *list);
@@ -100,13 +114,29 @@ static void format_verdict(const cmdai_bundle *b, const cmdai_verdict *v, char *
 
 int cmdai_check_builtin(WORD_LIST *list)
 {
-    if (list && list->word && !strcmp(list->word->word, "--"))
-        list = list->next;
-    if (!list || list->next) {
-        builtin_usage();
-        return EX_USAGE;
+    const char *cmd;
+    if (list && list->word && !strcmp(list->word->word, "-H")) {
+        if (!list->next || list->next->next) {
+            builtin_usage();
+            return EX_USAGE;
+        }
+        int num = history_base + history_length - 1;
+        char nbuf[32];
+        snprintf(nbuf, sizeof nbuf, "%d", num);
+        rl_hist_entry *h = history_length > 0 ? history_get(num) : NULL;
+        if (!h || !h->line || !strcmp(nbuf, list->next->word->word))
+            return NO_NEW_LINE;
+        bind_variable("CMDAI_HISTNUM", nbuf, 0);
+        cmd = h->line;
+    } else {
+        if (list && list->word && !strcmp(list->word->word, "--"))
+            list = list->next;
+        if (!list || list->next) {
+            builtin_usage();
+            return EX_USAGE;
+        }
+        cmd = list->word->word;
     }
-    const char *cmd = list->word->word;
     int rc = 0;
     cmdai_bundle *b = current(&rc);
     if (!b)
@@ -138,9 +168,11 @@ static char *cmdai_check_doc[] = {
     "Exit status as `cmdai-policy check`: 0 allow, 10 warn, 20 confirm, 30 deny,",
     "65 cannot analyse, 66-80 no usable bundle.  The verdict text is left in",
     "CMDAI_VERDICT.  Honours CMDAI_POLICY_BUNDLE, CMDAI_POLICY_TRUST, CMDAI_POLICY_STATE.",
+    "With -H LAST: decide on the newest history line unless its number is LAST",
+    "(then status 125, nothing decided); its number is left in CMDAI_HISTNUM.",
     NULL,
 };
 
 struct builtin cmdai_check_struct = {
-    "cmdai_check", cmdai_check_builtin, BUILTIN_ENABLED, cmdai_check_doc, "cmdai_check [--] COMMAND-LINE", 0,
+    "cmdai_check", cmdai_check_builtin, BUILTIN_ENABLED, cmdai_check_doc, "cmdai_check [--] COMMAND-LINE | -H LAST", 0,
 };

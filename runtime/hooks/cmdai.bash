@@ -19,17 +19,11 @@ else
     __cmdai_builtin=0
 fi
 
-# __cmdai_decide LINE: 0 to run it, 1 to refuse; talks to the user on stderr.
-__cmdai_decide() {
-    local out rc ans
-    if [[ $__cmdai_builtin == 1 ]]; then
-        cmdai_check "$1"
-        rc=$? out=${CMDAI_VERDICT-}
-    else
-        out=$("$__cmdai_bin" check -- "$1" 2>&1)
-        rc=$?
-    fi
-    case $rc in
+# __cmdai_react STATUS TEXT: 0 to run the line, 1 to refuse; talks to the
+# user on stderr.  STATUS and TEXT as `cmdai-policy check` gives them.
+__cmdai_react() {
+    local out=${2//$'\n'/; } ans
+    case $1 in
     0) return 0 ;;
     10) printf 'cmdai: %s\n' "$out" >&2; return 0 ;;
     20)
@@ -42,15 +36,28 @@ __cmdai_decide() {
             printf 'cmdai: no terminal to confirm on; not run\n' >&2
         fi
         return 1 ;;
-    30 | 65) printf 'cmdai: %s\ncmdai: not run\n' "${out//$'\n'/; }" >&2; return 1 ;;
+    30 | 65) printf 'cmdai: %s\ncmdai: not run\n' "$out" >&2; return 1 ;;
     esac
     # 64, 66-80, 126, 127: no usable policy.
     if [[ ${CMDAI_POLICY_FAIL:-closed} == open ]]; then
-        printf 'cmdai: policy unavailable (%s); CMDAI_POLICY_FAIL=open: running unchecked\n' "${out//$'\n'/; }" >&2
+        printf 'cmdai: policy unavailable (%s); CMDAI_POLICY_FAIL=open: running unchecked\n' "$out" >&2
         return 0
     fi
-    printf 'cmdai: policy unavailable (%s); failing closed: not run (CMDAI_POLICY_FAIL=open to allow)\n' "${out//$'\n'/; }" >&2
+    printf 'cmdai: policy unavailable (%s); failing closed: not run (CMDAI_POLICY_FAIL=open to allow)\n' "$out" >&2
     return 1
+}
+
+# __cmdai_decide LINE: 0 to run it, 1 to refuse.
+__cmdai_decide() {
+    local out rc
+    if [[ $__cmdai_builtin == 1 ]]; then
+        cmdai_check -- "$1"
+        rc=$? out=${CMDAI_VERDICT-}
+    else
+        out=$("$__cmdai_bin" check -- "$1" 2>&1)
+        rc=$?
+    fi
+    __cmdai_react "$rc" "$out"
 }
 
 # First in PROMPT_COMMAND: the previous line is over.
@@ -76,9 +83,18 @@ __cmdai_debug() {
         # extdebug lets a failing DEBUG trap skip the command; enabled here,
         # not at startup, where it changes how bash starts (docs/hooks.md).
         shopt -q extdebug || shopt -s extdebug
-        local h
-        h=$(HISTTIMEFORMAT= builtin history 1)
-        if [[ $h =~ ^[[:space:]]*([0-9]+)[*[:space:]][[:space:]](.*)$ && ${BASH_REMATCH[1]} != "$__cmdai_hnum" ]]; then
+        local h rc
+        if [[ $__cmdai_builtin == 1 ]]; then
+            # In process: no fork for the history line nor for the check.
+            cmdai_check -H "$__cmdai_hnum"
+            rc=$?
+            if [[ $rc != 125 ]]; then
+                __cmdai_hnum=$CMDAI_HISTNUM __cmdai_perline=1
+                __cmdai_react "$rc" "${CMDAI_VERDICT-}" && __cmdai_block=0 || __cmdai_block=1
+            else
+                __cmdai_perline=0
+            fi
+        elif h=$(HISTTIMEFORMAT= builtin history 1) && [[ $h =~ ^[[:space:]]*([0-9]+)[*[:space:]][[:space:]](.*)$ && ${BASH_REMATCH[1]} != "$__cmdai_hnum" ]]; then
             __cmdai_hnum=${BASH_REMATCH[1]} __cmdai_perline=1
             __cmdai_decide "${BASH_REMATCH[2]}" && __cmdai_block=0 || __cmdai_block=1
         else

@@ -97,6 +97,18 @@ run_line() {
     tm send-keys -t "$1" Enter
     wait_for "$1" "^MARK-$n\$" 10 || { bad "$1: no MARK-$n after: $2"; pane "$1"; }
 }
+# new_session NAME CMD...: tmux now and then reports "server exited
+# unexpectedly" while its server starts; try again a few times.
+new_session() {
+    local s=$1 i
+    shift
+    for i in 1 2 3 4 5; do
+        tm new-session -d -s "$s" -x 160 -y 50 "$@" 2> "$TMP/tmux.err" && return 0
+        sleep 0.2
+    done
+    bad "$s: tmux new-session: $(cat "$TMP/tmux.err")"
+    return 1
+}
 pane() { tm capture-pane -p -J -S -200 -t "$1" | tail -n 25 | sed 's/^/    | /'; }
 exists() { [ -e "$TMP/$1" ]; }
 
@@ -106,7 +118,7 @@ shell_suite() {
     shift
     local d=$TMP/$s
     mkdir -p "$d"
-    tm new-session -d -s "$s" -x 160 -y 50 "$@"
+    new_session "$s" "$@" || return 0
     if ! wait_for "$s" 'READY' 15; then
         bad "$s: no prompt"
         pane "$s"
@@ -158,7 +170,7 @@ fail_suite() {
     local d=$TMP/$s
     mkdir -p "$d"
     for mode in closed open; do
-        tm new-session -d -s "$s-$mode" -x 160 -y 50 env CMDAI_POLICY_BUNDLE="$TMP/missing.cpb" CMDAI_POLICY_FAIL=$mode "$@"
+        new_session "$s-$mode" env CMDAI_POLICY_BUNDLE="$TMP/missing.cpb" CMDAI_POLICY_FAIL=$mode "$@" || continue
         if ! wait_for "$s-$mode" 'READY' 15; then
             bad "$s-$mode: no prompt"
             continue
@@ -190,6 +202,11 @@ if command -v bash > /dev/null; then
     shell_suite bash env CMDAI_POLICY_BUILTIN= bash --noprofile --rcfile "$TMP/bashrc" -i
     fail_suite bash-fail env CMDAI_POLICY_BUILTIN= bash --noprofile --rcfile "$TMP/bashrc" -i
     if [ -e "$LIB/cmdai_check.so" ]; then
+        out=$(bash -c 'enable -f "$1" cmdai_check && { cmdai_check "touch x/forbidden"; echo "$? $CMDAI_VERDICT"; cmdai_check -- ls; echo "$?"; }' _ "$LIB/cmdai_check.so" 2>&1)
+        [ "$out" = "30 deny (risk high): test.forbidden — The sentinel file forbidden must not be created.
+0" ] && ok "builtin: enable -f, status and \$CMDAI_VERDICT as check" || bad "builtin direct: $out"
+        out=$(bash --noprofile --rcfile "$TMP/bashrc" -i <<< 'echo "B=$__cmdai_builtin $(type -t cmdai_check)"' 2> /dev/null)
+        [[ $out == *"B=1 builtin"* ]] && ok "bash snippet loads the builtin" || bad "snippet builtin: $out"
         shell_suite bash-builtin bash --noprofile --rcfile "$TMP/bashrc" -i
         fail_suite bash-builtin-fail bash --noprofile --rcfile "$TMP/bashrc" -i
     else
