@@ -52,6 +52,17 @@ PY
 start
 perm=$(stat -c %a "$SOCK")
 [ "$perm" = 660 ] && ok "socket mode 0660" || bad "socket mode $perm"
+grp=$(getent group daemon nogroup | head -1 | cut -d: -f1 || true)
+if [ "$(id -u)" = 0 ] && [ -n "$grp" ]; then
+    "$D" --socket "$TMP/g.sock" --group "$grp" --bundle policy.cpb --trust team.pub --state state --no-audit 2> /dev/null &
+    GPID=$!
+    for _ in $(seq 100); do [ -S "$TMP/g.sock" ] && break; sleep 0.05; done
+    [ "$(stat -c %G:%a "$TMP/g.sock" 2> /dev/null)" = "$grp:660" ] && ok "--group $grp: socket group and mode" ||
+        bad "--group: $(stat -c %G:%a "$TMP/g.sock" 2>&1)"
+    kill -TERM $GPID; wait $GPID || true
+else
+    skip "--group needs root and a daemon/nogroup group"
+fi
 
 python3 - "$SOCK" > out.txt 2> err.txt <<'PY' && ok "verdicts, ids and audit seq over the socket" || bad "basic requests: $(cat out.txt err.txt)"
 import sys; sys.path.insert(0, ".")
@@ -138,6 +149,16 @@ import sys; sys.path.insert(0, ".")
 from cli import *
 s, f = conn(sys.argv[1]); st = ask(s, f, {"op": "status"}); assert st["status"] == "ok" and st["last_reload"]["ok"], st
 ' "$SOCK" && ok "SIGHUP with a good bundle recovers" || bad "reload back"
+
+# a changed bundle file is picked up without a signal
+loads() { python3 -c '
+import sys; sys.path.insert(0, ".")
+from cli import *
+s, f = conn(sys.argv[1]); print(ask(s, f, {"op": "status"})["last_reload"]["loads"])' "$SOCK"; }
+before=$(loads)
+cp good.cpb policy.cpb.new && mv policy.cpb.new policy.cpb
+for _ in $(seq 40); do [ "$(loads)" -gt "$before" ] && break; sleep 0.1; done
+[ "$(loads)" -gt "$before" ] && ok "a replaced bundle file is reloaded without SIGHUP" || bad "no reload on file change"
 
 kill -TERM "$DPID"
 for _ in $(seq 100); do kill -0 "$DPID" 2> /dev/null || break; sleep 0.05; done
