@@ -128,6 +128,10 @@ $(GEN)/hook_snippets.inc: $(HOOK_SRC)
 	done > $@.tmp && mv $@.tmp $@
 $(BUILD)/obj/runtime/cli/hook.o: $(GEN)/hook_snippets.inc
 
+# Per-command cost of each shell hook (figures for docs/hooks.md, not a test).
+bench-hooks: all
+	BIN=$(abspath $(BUILD)/bin) LIB=$(abspath $(BUILD)/lib) bash tests/cli/bench_hooks.bash
+
 BASH_INC ?= /usr/include/bash
 BUILTIN_SO = $(BUILD)/lib/cmdai_check.so
 ifneq ($(wildcard $(BASH_INC)/builtins.h),)

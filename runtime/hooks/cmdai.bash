@@ -22,9 +22,9 @@ fi
 # __cmdai_react STATUS TEXT: 0 to run the line, 1 to refuse; talks to the
 # user on stderr.  STATUS and TEXT as `cmdai-policy check` gives them.
 __cmdai_react() {
+    [[ $1 == 0 ]] && return 0
     local out=${2//$'\n'/; } ans
     case $1 in
-    0) return 0 ;;
     10) printf 'cmdai: %s\n' "$out" >&2; return 0 ;;
     20)
         printf 'cmdai: %s\n' "$out" >&2
@@ -111,5 +111,6 @@ __cmdai_debug() {
 }
 
 PROMPT_COMMAND="__cmdai_precmd${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"$'\n'__cmdai_arm
-trap '__cmdai_debug' DEBUG
+# The common case (mid-line, nothing refused) costs one [[ ]] and no call.
+trap '[[ $__cmdai_armed$__cmdai_block$__cmdai_perline == 001 ]] || __cmdai_debug' DEBUG
 fi

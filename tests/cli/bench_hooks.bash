@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bench_hooks.bash — what the shell hooks add per command line (make bench-hooks;
+# figures for docs/hooks.md, not a test: cli-test runs only *.sh).
+#   bash, bash+builtin: N lines of `:` through an interactive bash (stdin not a
+#     tty), with the hook minus without it: the whole per-line cost (DEBUG trap,
+#     history, decision).
+#   zsh, fish: N calls of the snippet's __cmdai_decide on an allowed line (what
+#     the Enter wrapper does besides handing the line to the shell).
+#   check: N runs of `cmdai-policy check` (fork, exec, verify, decide).
+# Env: BIN, LIB (build/bin, build/lib); N (default 300).
+set -euo pipefail
+. "$(dirname "$0")/lib.bash"
+N=${N:-300}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP"
+"$CC" keygen -p k.pub -s k.key > /dev/null
+"$CC" build "$CORE" -o p.cpb -s k.key 2> /dev/null
+export CMDAI_POLICY_BUNDLE=$TMP/p.cpb CMDAI_POLICY_TRUST=$TMP/k.pub CMDAI_POLICY_STATE=$TMP/state
+now() { date +%s%N; }
+per() { echo $(((${2} - ${1}) / N / 1000)); } # START END -> µs per line (integer)
+report() { printf '%-28s %8s µs per command line\n' "$1" "$2"; }
+
+for ((i = 0; i < N; i++)); do echo ':'; done > lines
+echo 'PS1=' > rc.plain
+printf 'PS1=\neval "$(%q hook bash)"\n' "$RT" > rc.hook
+run_bash() { bash --noprofile --rcfile "$1" -i < lines > /dev/null 2>&1; }
+run_bash rc.plain # warm caches
+t0=$(now); run_bash rc.plain; t1=$(now)
+base=$((t1 - t0))
+t0=$(now); CMDAI_POLICY_BUILTIN= run_bash rc.hook; t1=$(now)
+report "bash (program)" $(((t1 - t0 - base) / N / 1000))
+if [ -e "$LIB/cmdai_check.so" ]; then
+    t0=$(now); run_bash rc.hook; t1=$(now)
+    report "bash (loadable builtin)" $(((t1 - t0 - base) / N / 1000))
+    # The builtin call alone, in a loop inside one bash.
+    us=$(bash -c 'enable -f "$1" cmdai_check; cmdai_check ls; s=$EPOCHREALTIME; for ((i = 0; i < $2; i++)); do cmdai_check "git status --short"; done; e=$EPOCHREALTIME; echo $(( (${e/./} - ${s/./}) / $2 ))' _ "$LIB/cmdai_check.so" "$N")
+    report "builtin call alone" "$us"
+fi
+if command -v zsh > /dev/null; then
+    us=$(zsh -f -c 'zmodload zsh/datetime; source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/"); s=$EPOCHREALTIME
+      for ((i = 0; i < $2; i++)); do __cmdai_decide "git status --short"; done; e=$EPOCHREALTIME
+      printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N")
+    report "zsh (accept-line wrapper)" "$us"
+fi
+if command -v fish > /dev/null; then
+    t0=$(now)
+    fish --no-config -c "$RT hook fish | string replace 'status is-interactive' 'true' | source
+        for i in (seq $N); __cmdai_decide 'git status --short'; end"
+    t1=$(now)
+    report "fish (Enter wrapper)" "$(per "$t0" "$t1")"
+fi
+t0=$(now)
+for ((i = 0; i < N; i++)); do "$RT" check -- git status --short > /dev/null; done
+t1=$(now)
+report "cmdai-policy check process" "$(per "$t0" "$t1")"
