@@ -85,8 +85,11 @@ extern const bench_engine bench_pcre2, bench_hyperscan, bench_re2set;
 /* Median wall time of running argv (stdout, stderr to /dev/null), n times;
  * negative when it cannot be started. */
 double bench_spawn_median_ns(char *const argv[], int n);
-/* Run argv under callgrind with --toggle-collect=fn; total Ir collected,
- * or -1 (valgrind missing or failed). */
+/* Run a and b alternately n times (so both see the same machine load);
+ * their median wall times.  0, or -1 when one cannot be started. */
+int bench_spawn_pair_ns(char *const a[], char *const b[], int n, double *a_med, double *b_med);
+/* Run argv under callgrind with --toggle-collect=fn (fn NULL: the whole
+ * process); total Ir collected, or -1 (valgrind missing or failed). */
 double bench_callgrind_ir(const char *driver, char *const args[], const char *fn, const char *outfile);
 
 #ifdef __cplusplus

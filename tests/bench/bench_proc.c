@@ -49,6 +49,29 @@ double bench_spawn_median_ns(char *const argv[], int n)
     return m;
 }
 
+int bench_spawn_pair_ns(char *const a[], char *const b[], int n, double *a_med, double *b_med)
+{
+    double *va = malloc((size_t)n * sizeof *va), *vb = malloc((size_t)n * sizeof *vb);
+    if (!va || !vb)
+        abort();
+    int rc = run_quiet(a) < 0 || run_quiet(b) < 0 ? -1 : 0; /* warm the page cache; both must start */
+    for (int i = 0; i < n && !rc; i++) {
+        uint64_t t0 = bench_now_ns();
+        run_quiet(a);
+        uint64_t t1 = bench_now_ns();
+        run_quiet(b);
+        va[i] = (double)(t1 - t0);
+        vb[i] = (double)(bench_now_ns() - t1);
+    }
+    if (!rc) {
+        *a_med = bench_quantile(va, (size_t)n, 0.5);
+        *b_med = bench_quantile(vb, (size_t)n, 0.5);
+    }
+    free(va);
+    free(vb);
+    return rc;
+}
+
 double bench_callgrind_ir(const char *driver, char *const args[], const char *fn, const char *outfile)
 {
     static const char *const vg[] = {"/usr/bin/valgrind", "/usr/local/bin/valgrind"};
@@ -59,7 +82,10 @@ double bench_callgrind_ir(const char *driver, char *const args[], const char *fn
     if (!valgrind)
         return -1;
     char toggle[128], out[512];
-    snprintf(toggle, sizeof toggle, "--toggle-collect=%s", fn);
+    if (fn)
+        snprintf(toggle, sizeof toggle, "--toggle-collect=%s", fn);
+    else /* the whole process, dynamic loader included */
+        snprintf(toggle, sizeof toggle, "--collect-atstart=yes");
     snprintf(out, sizeof out, "--callgrind-out-file=%s", outfile);
     char *argv[32];
     int k = 0;
