@@ -144,15 +144,42 @@ static size_t token_at(const char *s, size_t len, size_t i)
     return 0;
 }
 
+/* Output is built lazily: text is copied only up to a secret, so a line
+ * without secrets costs one copy. */
 typedef struct red {
     rt_abuf out;
     unsigned n;
+    const char *s;
+    size_t copied; /* s[0..copied) is in out (or was replaced) */
 } red;
 
-static void emit_red(red *r)
+/* Keep the input up to `upto`. */
+static void keep(red *r, size_t upto)
 {
+    if (upto > r->copied)
+        rt_abuf_put(&r->out, r->s + r->copied, upto - r->copied);
+    r->copied = upto;
+}
+
+/* Keep the input up to `from`, then replace [from, to) by the marker. */
+static void redact(red *r, size_t from, size_t to)
+{
+    keep(r, from);
     rt_abuf_puts(&r->out, RED);
     r->n++;
+    r->copied = to;
+}
+
+/* Bytes that can start a header name or a known token (see the tables below). */
+static bool may_start(unsigned char c)
+{
+    switch (c) {
+    case 'a': case 'A': case 'p': case 'P': case 'x': case 'X': case 'c': case 'C': case 'b': case 'B':
+    case 't': case 'T': case 'g': case 's': case 'r': case 'n': case 'h': case 'e':
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* Does the line run one of the programs (as a word, possibly with a path)? */
@@ -176,7 +203,7 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
     static const char *const sshpass[] = {"sshpass"};
     bool my = mentions_program(s, len, mysql, sizeof mysql / sizeof *mysql);
     bool sp = mentions_program(s, len, sshpass, 1);
-    red r = {{0}, 0};
+    red r = {{0}, 0, s, 0};
     rt_abuf_put(&r.out, "", 0);
     bool redact_next = false; /* the previous word was a secret-taking flag */
     bool userpass_next = false; /* ... was curl's -u / --user: keep the user, redact after ':' */
@@ -191,13 +218,8 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
                 redact_next = userpass_next = false;
                 if (c != '-') {
                     const char *colon = up ? memchr(s + i, ':', we - i) : NULL;
-                    if (up && !colon) {
-                        rt_abuf_put(&r.out, s + i, we - i);
-                    } else {
-                        if (colon)
-                            rt_abuf_put(&r.out, s + i, (size_t)(colon - (s + i)) + 1);
-                        emit_red(&r);
-                    }
+                    if (!up || colon)
+                        redact(&r, colon ? (size_t)(colon - s) + 1 : i, we);
                     i = we;
                     continue;
                 }
@@ -211,16 +233,14 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
                     eq++;
                 if (d - i <= 2 && d < we && secret_name(s + d, eq - d, true)) {
                     if (eq < we) { /* --password=VALUE */
-                        rt_abuf_put(&r.out, s + i, eq + 1 - i);
-                        emit_red(&r);
                         i = value_end(s, len, eq + 1);
+                        redact(&r, eq + 1, i);
                         continue;
                     }
                     redact_next = true; /* --password VALUE */
                 }
                 if (d - i == 1 && we - d >= 2 && s[d] == 'p' && my) { /* mysql -pSECRET */
-                    rt_abuf_put(&r.out, s + i, 2);
-                    emit_red(&r);
+                    redact(&r, i + 2, we);
                     i = we;
                     continue;
                 }
@@ -231,8 +251,7 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
                 if (we - i > 7 && !memcmp(s + i, "--user=", 7)) {
                     const char *colon = memchr(s + i + 7, ':', we - i - 7);
                     if (colon) {
-                        rt_abuf_put(&r.out, s + i, (size_t)(colon - (s + i)) + 1);
-                        emit_red(&r);
+                        redact(&r, (size_t)(colon - s) + 1, we);
                         i = we;
                         continue;
                     }
@@ -242,9 +261,8 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
                 while (e < we && (isalnum((unsigned char)s[e]) || s[e] == '_'))
                     e++;
                 if (e < we && s[e] == '=' && secret_name(s + i, e - i, false)) {
-                    rt_abuf_put(&r.out, s + i, e + 1 - i);
-                    emit_red(&r);
                     i = value_end(s, len, e + 1);
+                    redact(&r, e + 1, i);
                     continue;
                 }
             }
@@ -261,14 +279,13 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
                     at = j; /* the last '@' before the path ends the userinfo */
             }
             if (colon && at > colon) {
-                rt_abuf_put(&r.out, s + i, colon + 1 - i);
-                emit_red(&r);
+                redact(&r, colon + 1, at);
                 i = at;
                 continue;
             }
         }
         /* Headers and schemes: Authorization: <scheme> VALUE, Bearer VALUE, X-Api-Key: VALUE */
-        if (!i || !is_tok((unsigned char)s[i - 1])) {
+        if (may_start(c) && (!i || !is_tok((unsigned char)s[i - 1]))) {
             static const char *const hdrs[] = {"authorization:", "proxy-authorization:", "x-api-key:", "api-key:",
                                                "private-token:", "x-auth-token:", "cookie:", "bearer ", "basic ",
                                                "token "};
@@ -294,14 +311,13 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
                     continue; /* "basic " / "token " in prose: only a token-like value counts */
                 if (v == j)
                     continue;
-                rt_abuf_put(&r.out, s + i, j - i);
-                emit_red(&r);
+                redact(&r, j, v);
                 i = v;
                 goto next;
             }
             size_t t = token_at(s, len, i);
             if (t) {
-                emit_red(&r);
+                redact(&r, i, i + t);
                 i += t;
                 continue;
             }
@@ -326,15 +342,15 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
                     while (stop < len && s[stop] == '-')
                         stop++;
                 }
-                emit_red(&r);
+                redact(&r, i, stop);
                 i = stop;
                 continue;
             }
         }
-        rt_abuf_put(&r.out, s + i, 1);
         i++;
     next:;
     }
+    keep(&r, len);
     if (r.out.oom) {
         rt_abuf_release(&r.out);
         return NULL;
