@@ -310,6 +310,62 @@ static int cmp_rule_ptr(const void *x, const void *y)
     return strcmp(a->id, b->id);
 }
 
+/* note [dont care]: the runtime walks only what the normalizer writes, which
+ * follows the canonical grammar (rt_canon_next in canon.h).  A byte that
+ * cannot occur in any grammar context in which a state is reached (NUL, a
+ * CMD inside a stage, RTGT outside a redirection, ...) may lead anywhere, so
+ * it is sent where the row's most common possible byte goes: it then costs no
+ * slot in the row-displaced tables.  Table bounds are unaffected, only the
+ * meaning of input the normalizer never produces. */
+static void dont_care(uint32_t *trans, uint32_t n, uint32_t k, const uint8_t *cls, uint32_t start)
+{
+    uint8_t *gs = calloc(n, 1);           /* grammar states seen per state */
+    uint8_t *care = calloc((size_t)n * k, 1);
+    uint32_t *queue = malloc((size_t)n * RT_G_N * sizeof *queue), qn = 0;
+    uint32_t *cnt = calloc(n, sizeof *cnt);
+    if (!gs || !care || !queue || !cnt)
+        abort();
+    gs[start] |= 1u << RT_G_STAGE;
+    queue[qn++] = start * RT_G_N + RT_G_STAGE;
+    for (uint32_t qi = 0; qi < qn; qi++) {
+        uint32_t s = queue[qi] / RT_G_N;
+        int g = (int)(queue[qi] % RT_G_N);
+        for (int b = 0; b < 256; b++) {
+            int g2 = rt_canon_next(g, (unsigned char)b);
+            if (g2 == RT_G_DEAD)
+                continue;
+            care[(size_t)s * k + cls[b]] = 1;
+            uint32_t t = trans[(size_t)s * k + cls[b]];
+            if (!(gs[t] & (1u << g2))) {
+                gs[t] |= (uint8_t)(1u << g2);
+                queue[qn++] = t * RT_G_N + (uint32_t)g2;
+            }
+        }
+    }
+    for (uint32_t s = 0; s < n; s++) {
+        uint32_t *row = trans + (size_t)s * k;
+        const uint8_t *cr = care + (size_t)s * k;
+        uint32_t best = UINT32_MAX, bc = 0;
+        for (uint32_t c = 0; c < k; c++)
+            if (cr[c] && ++cnt[row[c]] > bc) {
+                bc = cnt[row[c]];
+                best = row[c];
+            }
+        for (uint32_t c = 0; c < k; c++)
+            if (cr[c])
+                cnt[row[c]] = 0;
+        if (best == UINT32_MAX)
+            continue; /* not reachable by well-formed input: leave it */
+        for (uint32_t c = 0; c < k; c++)
+            if (!cr[c])
+                row[c] = best;
+    }
+    free(gs);
+    free(care);
+    free(queue);
+    free(cnt);
+}
+
 typedef struct rec_key {
     uint8_t action, risk, reason;
     uint32_t n;
@@ -629,6 +685,7 @@ int cc_compile(arena *a, const tpl *t, uint32_t max_states, ir **out, diag *d)
     free(vacuous);
 
     min_run(D.nstates, D.nclasses, D.trans, label, D.start, &M);
+    dont_care(M.trans, M.nstates, D.nclasses, D.cls, M.start);
     r->nstates = M.nstates;
     r->nclasses = D.nclasses;
     r->start = M.start;

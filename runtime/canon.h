@@ -38,4 +38,35 @@ enum {
  * real program without quoting. */
 #define RT_SELF_PROG "(self)"
 
+/* The canonical stage grammar as a tiny automaton, a superset of what the
+ * normalizer writes.  The compiler uses it to learn which bytes can occur in
+ * each automaton state (the rest are "don't care" and cost no table space,
+ * note [dont care] in compiler/compile.c); `cmdai-policyc diff` walks it to
+ * spell witnesses.  rt_canon_next returns RT_G_DEAD for an impossible byte. */
+enum { RT_G_STAGE, RT_G_PROG, RT_G_ARG, RT_G_FLAG, RT_G_OP, RT_G_TGT, RT_G_DEAD, RT_G_N };
+
+static inline int rt_canon_next(int g, unsigned char c)
+{
+    int tok = c >= RT_C_MIN_TOKEN;
+    if (g == RT_G_STAGE)
+        return c == RT_C_CMD ? RT_G_PROG : RT_G_DEAD;
+    if (g == RT_G_OP)
+        return tok ? RT_G_OP : c == RT_C_RTGT ? RT_G_TGT : RT_G_DEAD;
+    if (g < RT_G_STAGE || g >= RT_G_DEAD)
+        return RT_G_DEAD;
+    if (tok || (g == RT_G_PROG && c == RT_C_DYN))
+        return g;
+    if (c == RT_C_END)
+        return RT_G_STAGE;
+    if (c == RT_C_REDIR)
+        return RT_G_OP;
+    if (g == RT_G_TGT)
+        return RT_G_DEAD; /* after a redirection only more redirections */
+    if (c == RT_C_FLAG)
+        return RT_G_FLAG;
+    if (c == RT_C_ARG && g != RT_G_FLAG) /* args come before flags */
+        return RT_G_ARG;
+    return RT_G_DEAD;
+}
+
 #endif
