@@ -64,6 +64,13 @@ static inline uint32_t rt_step16(const struct cmdai_bundle *b, uint32_t s, unsig
     return c->check == s ? c->next : st->def;
 }
 
+/* Either width, with a branch: for tools that walk the automaton by hand
+ * (diff, coverage), not for the verdict walk. */
+static inline uint32_t rt_step_any(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
+{
+    return b->narrow ? rt_step16(b, s, byte) : rt_step32(b, s, byte);
+}
+
 /* Table fields by index whatever the width (load-time checks, tests, tools). */
 static inline uint32_t rt_state_base(const struct cmdai_bundle *b, uint32_t s)
 {

@@ -52,5 +52,10 @@ int cmd_explain(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* A .cpb file (tables checked, signature not) or a template compiled in
+ * memory.  0, or the exit status to report (diagnostics printed). */
+int cli_load_source(const char *path, const char *stdlib, cli_bundle *cb);
 
 #endif

@@ -21,7 +21,7 @@ static int ends_with(const char *s, const char *suf)
 }
 
 /* Bundle bytes from a .cpb file (unverified view) or by compiling a template. */
-static int load_source(const char *path, const char *stdlib, cli_bundle *cb)
+int cli_load_source(const char *path, const char *stdlib, cli_bundle *cb)
 {
     if (!ends_with(path, ".cpb")) {
         arena a;
@@ -78,7 +78,7 @@ int cmd_inspect(int argc, char **argv)
         return EXIT_USAGE;
     }
     cli_bundle cb;
-    int rc = load_source(argv[optind], NULL, &cb);
+    int rc = cli_load_source(argv[optind], NULL, &cb);
     if (rc)
         return rc;
     const struct cmdai_bundle *b = &cb.b;
@@ -200,7 +200,7 @@ int cmd_explain(int argc, char **argv)
     size_t o;
     char *cmd = vj_join_words(argc - optind, argv + optind, &o);
     cli_bundle cb;
-    int rc = load_source(src, stdlib, &cb);
+    int rc = cli_load_source(src, stdlib, &cb);
     if (rc) {
         free(cmd);
         return rc;

@@ -167,6 +167,7 @@ static void usage(FILE *f)
             "  keygen                  create a minisign-compatible key pair\n"
             "  sign BUNDLE             sign a bundle (writes BUNDLE.minisig)\n"
             "  verify BUNDLE           verify a bundle's signature and tables\n"
+            "  diff OLD NEW            witness commands whose decision differs between two policies\n"
             "\n"
             "Run 'cmdai-policyc <verb> --help' for the options of a verb.  Exit status:\n"
             "0 success, 1 tests failed, 64 usage, 65 invalid template, 66 cannot open,\n"
@@ -185,7 +186,8 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } verbs[] = {{"lint", cmd_lint},       {"build", cmd_build},   {"test", cmd_test},
                  {"inspect", cmd_inspect}, {"explain", cmd_explain}, {"keygen", cmd_keygen},
-                 {"sign", cmd_sign},       {"verify", cmd_verify}};
+                 {"sign", cmd_sign},       {"verify", cmd_verify},
+                 {"diff", cmd_diff}};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (!strcmp(argv[1], verbs[i].name))
             return verbs[i].fn(argc - 1, argv + 1);
