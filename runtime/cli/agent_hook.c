@@ -3,7 +3,7 @@
  * it, and answer in that agent's protocol on stdout (docs/agents.md).  Input
  * is bounded (AH_MAX_INPUT); malformed, oversized or unexpected input gets a
  * deny in the agent's own words, never a crash.  Decision logic is the
- * library's; this file only translates.
+ * library's, payload shapes are agent_hook_proto.c's; this file does I/O.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -14,6 +14,7 @@
 
 #include "cmdai/policy.h"
 #include "exitcodes.h"
+#include "agent_hook.h"
 #include "hook.h"
 
 /* Hook payloads are a few KiB; a command line is at most CMDAI_MAX_COMMAND
@@ -21,108 +22,7 @@
  * this is not sending a command we could analyse anyway. */
 #define AH_MAX_INPUT (1u << 20)
 
-enum agent { A_CLAUDE, A_GEMINI, A_COPILOT, A_CURSOR };
 static const char *const agent_names[] = {"claude", "gemini", "copilot", "cursor"};
-
-/* What to answer: one of the four verdicts, or "no opinion" (not a shell tool). */
-enum answer { ANS_NONE = -1, ANS_ALLOW = 0, ANS_WARN, ANS_ASK, ANS_DENY };
-
-/* The shell command in a parsed payload.  1 with *cmd set (borrowed from
- * root), 0 when the tool is not a shell tool, -1 with *why when the payload
- * is not what the protocol promises. */
-static int extract(enum agent a, json_t *root, const char **cmd, size_t *len, const char **why, json_t **owned)
-{
-    *owned = NULL;
-    if (!json_is_object(root)) {
-        *why = "hook input is not a JSON object";
-        return -1;
-    }
-    json_t *args = NULL;
-    switch (a) {
-    case A_CLAUDE:
-    case A_GEMINI: {
-        const char *want = a == A_CLAUDE ? "Bash" : "run_shell_command";
-        json_t *tn = json_object_get(root, "tool_name");
-        if (!json_is_string(tn)) {
-            *why = "hook input has no tool_name string";
-            return -1;
-        }
-        if (strcmp(json_string_value(tn), want))
-            return 0;
-        args = json_object_get(root, "tool_input");
-        break;
-    }
-    case A_COPILOT: {
-        json_t *tn = json_object_get(root, "toolName");
-        if (!json_is_string(tn)) {
-            *why = "hook input has no toolName string";
-            return -1;
-        }
-        const char *n = json_string_value(tn);
-        if (strcmp(n, "bash") && strcmp(n, "shell") && strcmp(n, "powershell"))
-            return 0;
-        args = json_object_get(root, "toolArgs");
-        /* Copilot CLI sends toolArgs as a JSON text; the SDK as an object. */
-        if (json_is_string(args)) {
-            *owned = json_loadb(json_string_value(args), json_string_length(args), 0, NULL);
-            args = *owned;
-        }
-        break;
-    }
-    case A_CURSOR:
-        args = root;
-        break;
-    }
-    json_t *c = json_is_object(args) ? json_object_get(args, "command") : NULL;
-    if (!json_is_string(c)) {
-        *why = "hook input has no command string";
-        return -1;
-    }
-    *cmd = json_string_value(c);
-    *len = json_string_length(c);
-    return 1;
-}
-
-/* One answer in the agent's protocol.  Owner: caller (json_decref). */
-static json_t *render(enum agent a, enum answer ans, const char *reason)
-{
-    static const char *const word[] = {"allow", "allow", "ask", "deny"};
-    if (ans == ANS_NONE)
-        return json_object();
-    const char *w = word[ans];
-    switch (a) {
-    case A_CLAUDE: {
-        json_t *h = json_pack("{s:s, s:s}", "hookEventName", "PreToolUse", "permissionDecision", w);
-        if (reason)
-            json_object_set_new(h, "permissionDecisionReason", json_string(reason));
-        json_t *o = json_pack("{s:o}", "hookSpecificOutput", h);
-        if (ans == ANS_WARN && reason)
-            json_object_set_new(o, "systemMessage", json_string(reason));
-        return o;
-    }
-    case A_GEMINI: {
-        json_t *o = json_pack("{s:s}", "decision", w);
-        if (reason)
-            json_object_set_new(o, ans == ANS_WARN ? "systemMessage" : "reason", json_string(reason));
-        return o;
-    }
-    case A_COPILOT: {
-        json_t *o = json_pack("{s:s}", "permissionDecision", w);
-        if (reason)
-            json_object_set_new(o, "permissionDecisionReason", json_string(reason));
-        return o;
-    }
-    case A_CURSOR: {
-        json_t *o = json_pack("{s:s}", "permission", w);
-        if (reason) {
-            json_object_set_new(o, "user_message", json_string(reason));
-            json_object_set_new(o, "agent_message", json_string(reason));
-        }
-        return o;
-    }
-    }
-    return json_object();
-}
 
 /* "cmdai: deny (risk high): rule.id — message", as `check` prints it. */
 static void format_verdict(const cmdai_bundle *b, const cmdai_verdict *v, int e, char *out, size_t cap)
@@ -253,11 +153,11 @@ int cmd_agent_hook(int argc, char **argv)
     char *in = read_input(AH_MAX_INPUT, &len, &too_big);
     char reason[1024];
     if (!in)
-        return emit(render(a, ANS_DENY, "cmdai-policy: out of memory reading the hook input; refusing"));
+        return emit(ah_render(a, ANS_DENY, "cmdai-policy: out of memory reading the hook input; refusing"));
     if (too_big) {
         free(in);
         snprintf(reason, sizeof reason, "cmdai-policy: hook input larger than %u bytes; refusing", AH_MAX_INPUT);
-        return emit(render(a, ANS_DENY, reason));
+        return emit(ah_render(a, ANS_DENY, reason));
     }
     json_error_t jerr;
     json_t *root = json_loadb(in, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -265,18 +165,18 @@ int cmd_agent_hook(int argc, char **argv)
     if (!root) {
         snprintf(reason, sizeof reason, "cmdai-policy: hook input is not valid JSON (line %d: %s); refusing",
                  jerr.line, jerr.text);
-        return emit(render(a, ANS_DENY, reason));
+        return emit(ah_render(a, ANS_DENY, reason));
     }
     const char *cmd = NULL, *why = NULL;
     size_t clen = 0;
     json_t *owned = NULL;
-    int got = extract(a, root, &cmd, &clen, &why, &owned);
+    int got = ah_extract(a, root, &cmd, &clen, &why, &owned);
     if (got <= 0) {
         if (got < 0)
             snprintf(reason, sizeof reason, "cmdai-policy: %s; refusing", why);
         json_decref(owned);
         json_decref(root);
-        return emit(render(a, got < 0 ? ANS_DENY : ANS_NONE, got < 0 ? reason : NULL));
+        return emit(ah_render(a, got < 0 ? ANS_DENY : ANS_NONE, got < 0 ? reason : NULL));
     }
 
     char buf[4096];
@@ -289,16 +189,16 @@ int cmd_agent_hook(int argc, char **argv)
         snprintf(reason, sizeof reason, "cmdai-policy: policy unavailable: %s: %s (%s); %s", err.source, err.text,
                  cmdai_code_name(err.code),
                  fail_open ? "CMDAI_POLICY_FAIL=open: not checked" : "failing closed");
-        out = render(a, fail_open ? ANS_WARN : ANS_DENY, reason);
+        out = ah_render(a, fail_open ? ANS_WARN : ANS_DENY, reason);
     } else {
         cmdai_verdict v;
         int e = cmdai_eval(b, cmd, clen, &v);
         format_verdict(b, &v, e, reason, sizeof reason);
         enum answer ans = e != CMDAI_OK ? ANS_DENY : (enum answer)v.action;
         if (ans == ANS_ALLOW)
-            out = defer ? render(a, ANS_NONE, NULL) : render(a, ANS_ALLOW, NULL);
+            out = defer ? ah_render(a, ANS_NONE, NULL) : ah_render(a, ANS_ALLOW, NULL);
         else
-            out = render(a, ans, reason);
+            out = ah_render(a, ans, reason);
         cmdai_close(b);
     }
     json_decref(owned);
