@@ -5,6 +5,7 @@
  * audit_redact.c, the JSON escaper in audit_json.c, the verifier in
  * audit_verify.c; the record format is docs/audit.md. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -310,24 +311,85 @@ static bool parse_seq(const char *l, size_t n, uint64_t *seq)
     return true;
 }
 
-/* Pick up seq and head from the last complete line; cut an unterminated
- * tail.  Sets *reason. */
+static int resume_from(rt_audit *a, int fd, bool live, const char **reason, cmdai_error *err);
+
+/* The newest rotated sibling PATH.<12 digits>, or NULL.  Owner: caller (free). */
+static char *newest_rotated(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dl = slash ? (size_t)(slash - path) : 0, bl = strlen(base);
+    char *dir = slash ? strndup(path, dl ? dl : 1) : strdup(".");
+    if (!dir)
+        return NULL;
+    DIR *d = opendir(dir);
+    char *best = NULL;
+    char bestnum[13] = "";
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            const char *n = e->d_name;
+            if (strlen(n) != bl + 13 || memcmp(n, base, bl) != 0 || n[bl] != '.')
+                continue;
+            bool digits = true;
+            for (size_t i = bl + 1; i < bl + 13; i++)
+                digits = digits && n[i] >= '0' && n[i] <= '9';
+            if (!digits || strcmp(n + bl + 1, bestnum) <= 0)
+                continue;
+            memcpy(bestnum, n + bl + 1, 13);
+            free(best);
+            size_t cap = strlen(path) + 14;
+            best = malloc(cap);
+            if (best)
+                snprintf(best, cap, "%s.%s", path, bestnum);
+        }
+        closedir(d);
+    }
+    free(dir);
+    return best;
+}
+
 static int resume(rt_audit *a, const char **reason, cmdai_error *err)
 {
     struct stat st;
     if (fstat(a->fd, &st) != 0)
         return io_fail(a, err, "cannot stat");
-    uint64_t size = (uint64_t)st.st_size;
-    if (size == 0) {
-        *reason = "genesis";
+    if (st.st_size != 0)
+        return resume_from(a, a->fd, true, reason, err);
+    /* An empty live file after rotated ones (a crash between the rename and the
+     * new file's first record): continue their chain rather than start a new one. */
+    *reason = "genesis";
+    char *rot = newest_rotated(a->path);
+    if (!rot)
         return CMDAI_OK;
+    int rfd = open(rot, O_RDONLY | O_CLOEXEC);
+    int rc = rfd < 0 ? rt_sig_error(err, CMDAI_E_IO, rot, 0, "cannot open: %s", strerror(errno))
+                     : resume_from(a, rfd, false, reason, err);
+    if (rfd >= 0)
+        close(rfd);
+    free(rot);
+    if (rc == CMDAI_OK) {
+        *reason = "continue";
+        a->file_bytes = 0;
+        a->file_first_seq = a->next_seq;
     }
+    return rc;
+}
+
+/* Pick up seq and head from the last complete line of fd; on the live file,
+ * cut an unterminated tail. */
+static int resume_from(rt_audit *a, int fd, bool live, const char **reason, cmdai_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return io_fail(a, err, "cannot stat");
+    uint64_t size = (uint64_t)st.st_size;
     size_t want = size < 2 * RT_AUDIT_LINE_MAX ? (size_t)size : 2 * RT_AUDIT_LINE_MAX;
     char *buf = malloc(want + 1);
     if (!buf)
         return rt_sig_error(err, CMDAI_E_NOMEM, a->path, 0, "out of memory");
     int rc = CMDAI_OK;
-    ssize_t r = pread(a->fd, buf, want, (off_t)(size - want));
+    ssize_t r = pread(fd, buf, want, (off_t)(size - want));
     if (r != (ssize_t)want) {
         rc = io_fail(a, err, "cannot read the tail");
         goto out;
@@ -337,7 +399,11 @@ static int resume(rt_audit *a, const char **reason, cmdai_error *err)
         end--;
     *reason = "resume";
     if (end < want) { /* unterminated last record: never durable, never acknowledged */
-        if (ftruncate(a->fd, (off_t)(size - (want - end))) != 0) {
+        if (!live) {
+            rc = rt_sig_error(err, CMDAI_E_FORMAT, a->path, 0, "the last rotated file ends mid-record");
+            goto out;
+        }
+        if (ftruncate(fd, (off_t)(size - (want - end))) != 0) {
             rc = io_fail(a, err, "cannot cut an unterminated record");
             goto out;
         }
@@ -367,7 +433,7 @@ static int resume(rt_audit *a, const char **reason, cmdai_error *err)
     a->file_bytes = size;
     /* The file's first record gives the rotation name. */
     char first[32];
-    ssize_t fr = pread(a->fd, first, sizeof first, 0);
+    ssize_t fr = pread(fd, first, sizeof first, 0);
     uint64_t fs;
     a->file_first_seq = fr > 0 && parse_seq(first, (size_t)fr, &fs) ? fs : 0;
 out:

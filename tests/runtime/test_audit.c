@@ -299,6 +299,22 @@ static void test_rotation_keeps_the_chain(void **state)
         assert_int_not_equal(rt_audit_verify(gap, 2, pk.pk, pk.keyid, &rep, &e), CMDAI_OK);
         assert_int_equal(e.line, 1);
     }
+    /* a crash between rotating and writing the new file's first record: the
+     * writer continues the chain of the newest rotated file */
+    assert_int_equal(unlink(p), 0);
+    rt_audit_opts o = {.path = p, .key_path = key_sec};
+    rt_audit *a = rt_audit_open(&o, &e);
+    assert_non_null(a);
+    assert_int_equal(rt_audit_close(a, &e), CMDAI_OK);
+    const char *files2[64];
+    for (size_t i = 0; i + 1 < n; i++)
+        files2[i] = files[i];
+    files2[n - 1] = p;
+    assert_int_equal(rt_audit_verify(files2, n, pk.pk, pk.keyid, &rep, &e), CMDAI_OK);
+    size_t l2;
+    char *t = read_all(p, &l2);
+    assert_non_null(strstr(t, "\"reason\":\"continue\""));
+    free(t);
     free(list);
 }
 
