@@ -4,7 +4,10 @@
 # message, runs; confirm: y/N on the terminal (no terminal: not run); deny:
 # reason and rule id, not run, the line stays in history for editing.
 # CMDAI_POLICY_FAIL=open|closed (default closed) while the bundle is unusable.
-# Non-interactive zsh (scripts, zsh -c) is left alone: there is no line editor.
+# An interactive zsh without a terminal (zsh -i < file) has no line editor:
+# there a DEBUG trap decides on each command ($ZSH_DEBUG_CMD) and skips a
+# refused one (ERR_EXIT set inside a DEBUG trap skips the command).
+# Non-interactive zsh (scripts, zsh -c) is left alone.
 # See docs/hooks.md.
 if [[ -o interactive && -z ${__cmdai_loaded-} ]] && zmodload zsh/zle 2> /dev/null; then
 typeset -g __cmdai_loaded=1
@@ -56,9 +59,13 @@ __cmdai_accept() {
         zle .accept-line
     fi
 }
+if [[ ! -t 0 ]]; then
+    trap '__cmdai_decide "$ZSH_DEBUG_CMD" || setopt errexit' DEBUG
+else
 for __cmdai_w in accept-line accept-and-hold accept-line-and-down-history accept-and-infer-next-history; do
     zle -N __cmdai_$__cmdai_w __cmdai_accept
     zle -A __cmdai_$__cmdai_w $__cmdai_w
 done
 unset __cmdai_w
+fi
 fi

@@ -77,6 +77,27 @@ if command -v zsh > /dev/null; then
     [ "$out" = fine ] && ok "zsh -c: snippet is inert" || bad "zsh -c: $out"
 fi
 
+# ---- interactive shells without a terminal (setsid: no /dev/tty) ----------------------
+# confirm must behave as deny; bash keeps its DEBUG trap, zsh (no line
+# editor) falls back to a per-command DEBUG trap.
+notty() { # NAME SHELL-COMMAND...
+    local s=$1 d=$TMP/notty-$1
+    shift
+    mkdir -p "$d"
+    printf 'touch %s/allowed\ntouch %s/forbidden\ntouch %s/confirmme\ntouch %s/ok; touch %s/second-forbidden\n' \
+        "$d" "$d" "$d" "$d" "$d" > "$d/lines"
+    timeout 20 setsid -w "$@" < "$d/lines" > "$d/out" 2>&1 || true
+    [ -e "$d/allowed" ] && ok "$s without a tty: allowed runs" || bad "$s notty: allowed missing: $(tail -5 "$d/out")"
+    [ ! -e "$d/forbidden" ] && [ ! -e "$d/second-forbidden" ] && ok "$s without a tty: denied does not run" || bad "$s notty: denied ran"
+    [ ! -e "$d/confirmme" ] && grep -q 'no terminal to confirm on' "$d/out" &&
+        ok "$s without a tty: confirm is refused, visibly" || bad "$s notty confirm: $(tail -5 "$d/out")"
+}
+if command -v setsid > /dev/null; then
+    printf 'PS1=\neval "$(%q hook bash)"\n' "$RT" > "$TMP/bashrc.notty"
+    notty bash env CMDAI_POLICY_BUILTIN= bash --noprofile --rcfile "$TMP/bashrc.notty" -i
+    command -v zsh > /dev/null && notty zsh zsh -f -i -c "eval \"\$($RT hook zsh)\"; . $TMP/notty-zsh/lines"
+fi
+
 # ---- real shells in tmux -------------------------------------------------------------------
 # wait_for SESSION REGEX [SECONDS]: poll the pane until REGEX matches a line.
 wait_for() {
