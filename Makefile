@@ -279,11 +279,16 @@ clean:
 
 # ---- cmdai-policyd, the audit trail daemon (issue 5; docs/daemon.md) ----------
 BIN_D   = $(BUILD)/bin/cmdai-policyd
-D_OBJ   = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard runtime/daemon/*.c)) $(BUILD)/obj/runtime/cli/verdict_json.o
+D_OBJ   = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard runtime/daemon/*.c)) $(BUILD)/obj/runtime/cli/verdict_json.o \
+          $(BUILD)/obj/runtime/cli/audit_cli.o
+DEB_PKGS += libcurl4-openssl-dev
+D_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+D_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null)
+$(BUILD)/obj/runtime/daemon/%.o: CPPFLAGS_ALL += $(D_CFLAGS)
 all: $(BIN_D)
 $(BIN_D): $(D_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(D_OBJ) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lpthread
+	$(CC) -o $@ $(D_OBJ) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) $(D_LIBS) -lpthread
 
 .PHONY: install-daemon bench-daemon
 install: install-daemon
@@ -297,3 +302,14 @@ $(BUILD)/bench/daemon_load: tests/bench/daemon_load.c
 	$(CC) -std=c11 $(WARN) -O2 -D_GNU_SOURCE -o $@ $< -lpthread
 bench-daemon: all $(BUILD)/bench/daemon_load
 	bash tests/bench/daemon_load.sh $(abspath $(BUILD)/bin) $(abspath $(BUILD)/bench/daemon_load) $(BENCH_SECONDS)
+
+# ---- detection quality on the mostly-benign corpora (issue 3, docs/detection.md) ----
+# Per template: how many lines of each corpus got each action, and the rules
+# that fired most.  TEMPLATES=... narrows it; LIST_HITS=core-safety prints
+# every confirm/deny line of that template for triage.
+CORPORA ?= ../shared/corpora
+TEMPLATES ?= $(sort $(wildcard stdlib-templates/*.yaml))
+.PHONY: corpus-report
+corpus-report: all
+	python3 tests/corpus/report.py --bin $(BUILD)/bin --corpora $(CORPORA) \
+	  $(if $(LIST_HITS),--list-hits $(LIST_HITS)) $(TEMPLATES)
