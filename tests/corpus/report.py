@@ -66,7 +66,7 @@ def main():
                             rules[r] += 1
                     if act in ("confirm", "deny") and a.list_hits == name:
                         src = lines[i].decode("utf-8", "replace") if i < len(lines) else "?"
-                        hits.append("%s\t%s\t%s\t%s" % (c, act, ",".join(v.get("rules", [])) or "(%s)" % v.get("reason", "default"), src))
+                        hits.append("%s\t%s\t%s\t%s" % (c, act, ",".join(v.get("rules", [])) or "(%s)" % "+".join(v["reason"] if isinstance(v.get("reason"), list) else [str(v.get("reason", "default"))]), src))
                 n = sum(acts.values())
                 flagged = acts["confirm"] + acts["deny"]
                 print("   %-22s %6d lines: " % (c, n) +
