@@ -63,7 +63,7 @@ __cmdai_decide() {
 # First in PROMPT_COMMAND: the previous line is over.
 __cmdai_precmd() {
     local s=$?
-    __cmdai_armed=0 __cmdai_block=0
+    __cmdai_armed=0 __cmdai_block=0 __cmdai_seen=$HISTCMD
     return $s
 }
 # Last in PROMPT_COMMAND: the next command the trap sees starts a new line.
@@ -77,8 +77,14 @@ __cmdai_debug() {
     # Completion, our own prompt functions and their bodies (extdebug traces
     # into functions) always run.
     [[ -n ${COMP_LINE-} || $BASH_COMMAND == __cmdai_precmd* || ${FUNCNAME[1]-} == __cmdai_* ]] && return 0
+    if [[ $__cmdai_armed == 0 && $HISTCMD != "$__cmdai_seen" && $__cmdai_perline == 1 ]]; then
+        # A new line started without our prompt functions: PROMPT_COMMAND was
+        # replaced after the snippet ran.  Decide anyway and put them back.
+        __cmdai_prompt_install
+        __cmdai_armed=1
+    fi
     if [[ $__cmdai_armed == 1 ]]; then
-        __cmdai_armed=0
+        __cmdai_armed=0 __cmdai_seen=$HISTCMD
         [[ $BASH_COMMAND == __cmdai_arm* ]] && return 0
         # extdebug lets a failing DEBUG trap skip the command; enabled here,
         # not at startup, where it changes how bash starts (docs/hooks.md).
@@ -110,7 +116,12 @@ __cmdai_debug() {
     [[ $__cmdai_block == 0 ]]
 }
 
-PROMPT_COMMAND="__cmdai_precmd${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"$'\n'__cmdai_arm
-# The common case (mid-line, nothing refused) costs one [[ ]] and no call.
-trap '[[ $__cmdai_armed$__cmdai_block$__cmdai_perline == 001 ]] || __cmdai_debug' DEBUG
+__cmdai_prompt_install() {
+    [[ ${PROMPT_COMMAND-} == *__cmdai_arm* ]] && return 0
+    PROMPT_COMMAND="__cmdai_precmd${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"$'\n'__cmdai_arm
+}
+__cmdai_prompt_install
+__cmdai_seen=$HISTCMD
+# The common case (same line, nothing refused) costs one [[ ]] and no call.
+trap '[[ $__cmdai_armed$__cmdai_block$__cmdai_perline == 001 && $HISTCMD == "$__cmdai_seen" ]] || __cmdai_debug' DEBUG
 fi

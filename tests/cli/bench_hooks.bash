@@ -38,7 +38,7 @@ if [ -e "$LIB/cmdai_check.so" ]; then
     report "builtin call alone" "$us"
 fi
 if command -v zsh > /dev/null; then
-    us=$(zsh -f -c 'zmodload zsh/datetime; source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/"); s=$EPOCHREALTIME
+    us=$(zsh -f -c 'zmodload zsh/datetime; source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/; s/\[\[ ! -t 0 \]\]/false/"); s=$EPOCHREALTIME
       for ((i = 0; i < $2; i++)); do __cmdai_decide "git status --short"; done; e=$EPOCHREALTIME
       printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N")
     report "zsh (accept-line wrapper)" "$us"

@@ -95,6 +95,14 @@ notty() { # NAME SHELL-COMMAND...
 if command -v setsid > /dev/null; then
     printf 'PS1=\neval "$(%q hook bash)"\n' "$RT" > "$TMP/bashrc.notty"
     notty bash env CMDAI_POLICY_BUILTIN= bash --noprofile --rcfile "$TMP/bashrc.notty" -i
+    # A .bashrc that replaces PROMPT_COMMAND after the snippet must not turn the hook off.
+    d=$TMP/notty-pc
+    mkdir -p "$d"
+    printf 'PROMPT_COMMAND="true"\ntouch %s/a-forbidden\ntouch %s/after\n' "$d" "$d" > "$d/lines"
+    timeout 20 setsid -w env CMDAI_POLICY_BUILTIN= bash --noprofile --rcfile "$TMP/bashrc.notty" -i < "$d/lines" > "$d/out" 2>&1 || true
+    [ ! -e "$d/a-forbidden" ] && [ -e "$d/after" ] && grep -q '__cmdai_arm' <(printf 'PROMPT_COMMAND="true"\necho "$PROMPT_COMMAND"\n' |
+        setsid -w bash --noprofile --rcfile "$TMP/bashrc.notty" -i 2>&1) &&
+        ok "bash: PROMPT_COMMAND replaced later: still blocks, and the hook puts itself back" || bad "bash PROMPT_COMMAND: $(tail -5 "$d/out")"
     command -v zsh > /dev/null && notty zsh zsh -f -i -c "eval \"\$($RT hook zsh)\"; . $TMP/notty-zsh/lines"
 fi
 
