@@ -244,7 +244,7 @@ static json_t *to_ocsf(json_t *r)
     return o;
 }
 
-static json_t *to_splunk(json_t *r)
+json_t *audit_to_splunk_hec(json_t *r)
 {
     json_t *o = json_object();
     json_object_set_new(o, "time", json_real((double)epoch_ms(sget(r, "time")) / 1000.0));
@@ -255,7 +255,7 @@ static json_t *to_splunk(json_t *r)
     return o;
 }
 
-static json_t *to_datadog(json_t *r)
+json_t *audit_to_datadog(json_t *r)
 {
     const char *action = sget(r, "action") ? sget(r, "action") : "unknown";
     json_t *b = json_object_get(r, "bundle");
@@ -379,7 +379,7 @@ static int cmd_export(int argc, char **argv)
             if (which == 4) {
                 to_syslog(stdout, r);
             } else {
-                json_t *o = which == 0 ? to_ecs(r) : which == 1 ? to_ocsf(r) : which == 2 ? to_splunk(r) : to_datadog(r);
+                json_t *o = which == 0 ? to_ecs(r) : which == 1 ? to_ocsf(r) : which == 2 ? audit_to_splunk_hec(r) : audit_to_datadog(r);
                 char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
                 puts(s ? s : "{}");
                 free(s);

@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "cmdai/policy.h"
 #include "exitcodes.h"
+#include "ship.h"
 #include "verdict_json.h"
 
 #define READ_CHUNK 65536
@@ -65,6 +66,7 @@ typedef struct server {
     client **touched;
     size_t ntouched, touched_cap;
     client *clients; /* list head */
+    ship *shipper;   /* NULL unless --ship-url */
     bool any_dead;
 } server;
 
@@ -377,6 +379,7 @@ static json_t *status_json(server *s)
     } else {
         json_object_set_new(o, "audit", json_null());
     }
+    json_object_set_new(o, "shipping", s->shipper ? ship_status(s->shipper) : json_null());
     return o;
 }
 
@@ -639,6 +642,7 @@ static void usage(FILE *f)
             "                     [--audit-log FILE | --no-audit] [--audit-key SECKEY] [--checkpoint-every N]\n"
             "                     [--checkpoint-secs T] [--rotate-bytes B] [--max-request BYTES]\n"
             "                     [--max-clients N] [--idle-timeout SECONDS] [--no-fsync]\n"
+            "                     [--ship-url URL [--ship-format splunk-hec|datadog]]  (token: $CMDAI_SHIP_TOKEN)\n"
             "\n"
             "Answer newline-delimited JSON requests {\"cmd\": \"...\", \"cwd\", \"session\", \"shell\", \"agent\", \"id\"}\n"
             "with one verdict per line, recording every decision in the audit trail before answering.\n"
@@ -671,17 +675,19 @@ int main(int argc, char **argv)
         {"rotate-bytes", required_argument, 0, 'R'}, {"max-request", required_argument, 0, 'm'},
         {"max-clients", required_argument, 0, 'M'}, {"idle-timeout", required_argument, 0, 'i'},
         {"no-fsync", no_argument, 0, 'F'},         {"help", no_argument, 0, 'h'},
+        {"ship-url", required_argument, 0, 'U'},   {"ship-format", required_argument, 0, 'f'},
         {0, 0, 0, 0}};
     server s = {0};
     rt_audit_opts ao = {0};
     const char *group = NULL;
     bool no_audit = false;
+    const char *ship_url = NULL, *ship_format = "splunk-hec";
     char sockbuf[4096], bbuf[4096], lbuf[4096];
     s.max_req = 64 * 1024;
     s.max_clients = 4096;
     s.idle_ms = 10000;
     int c;
-    while ((c = getopt_long(argc, argv, "S:g:b:t:s:l:Nk:n:T:R:m:M:i:Fh", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "S:g:b:t:s:l:Nk:n:T:R:m:M:i:FhU:f:", lo, NULL)) != -1) {
         switch (c) {
         case 'S': s.sock_path = optarg; break;
         case 'g': group = optarg; break;
@@ -698,6 +704,8 @@ int main(int argc, char **argv)
         case 'M': s.max_clients = strtoull(optarg, NULL, 10); break;
         case 'i': s.idle_ms = (int)(strtod(optarg, NULL) * 1000); break;
         case 'F': ao.no_sync = true; break;
+        case 'U': ship_url = optarg; break;
+        case 'f': ship_format = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -736,6 +744,14 @@ int main(int argc, char **argv)
         if (!s.audit) {
             logmsg("audit: %s: %s", err.source, err.text);
             return EXIT_CANTCREAT;
+        }
+    }
+    if (ship_url) {
+        char e[256];
+        s.shipper = ship_start(ship_url, ship_format, getenv("CMDAI_SHIP_TOKEN"), s.audit_path, s.audit, e, sizeof e);
+        if (!s.shipper) {
+            logmsg("shipping: %s", e);
+            return EXIT_USAGE;
         }
     }
     int rc = listen_on(&s, group);
@@ -806,9 +822,9 @@ int main(int argc, char **argv)
                 cl->wready = cl->wlen;
                 if (!cl->dead)
                     client_flush(&s, cl);
-                /* remember it for the sweep (clients enter the list once) */
             }
             s.ntouched = 0;
+            ship_poke(s.shipper);
         }
         /* Dead clients are freed here, after every pointer to them in this turn is gone. */
         int64_t now = now_ms();
@@ -829,6 +845,7 @@ int main(int argc, char **argv)
         }
     }
     logmsg("stopping: sealing the audit trail");
+    ship_stop(s.shipper); /* one last attempt to send what is durable */
     int out = 0;
     if (s.audit && rt_audit_close(s.audit, &err) != CMDAI_OK) {
         logmsg("audit: %s: %s", err.source, err.text);

@@ -225,4 +225,61 @@ s, f = conn(sys.argv[1]); assert ask(s, f, {"cmd": "ls"})["action"] == "allow"
 kill -TERM "$DPID"; wait "$DPID" || true; DPID=
 expect_status 0 "verify --sealed after restart and clean stop" "$RT" audit verify --sealed --key audit.pub audit.log
 
+# shipping to an HTTP receiver (Splunk HEC shape) that is down for a while:
+# every acknowledged decision arrives exactly once after it comes back
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > recv.py <<'PY'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open("received.txt", "a") as f:
+            for line in body.decode().splitlines():
+                if line.strip():
+                    e = json.loads(line)
+                    f.write("%d %s\n" % (e["event"]["seq"], self.headers.get("Authorization")))
+        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"{}")
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+burst() { python3 - "$SOCK" "$1" >> shipped_acked.txt <<'PY'
+import sys; sys.path.insert(0, ".")
+from cli import *
+s, f = conn(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    print(ask(s, f, {"cmd": "echo ship %d" % i})["seq"])
+PY
+}
+wait_received() { # N
+    for _ in $(seq 200); do [ "$(wc -l < received.txt 2> /dev/null || echo 0)" -ge "$1" ] && return 0; sleep 0.1; done
+    return 1
+}
+rm -f audit.log audit.log.shipped received.txt shipped_acked.txt
+CMDAI_SHIP_TOKEN=tok123 start --ship-url "http://127.0.0.1:$PORT/services/collector/event" --ship-format splunk-hec
+burst 50
+sleep 1.5
+python3 -c '
+import sys; sys.path.insert(0, ".")
+from cli import *
+s, f = conn(sys.argv[1]); sh = ask(s, f, {"op": "status"})["shipping"]
+assert sh["shipped"] == 0 and sh["failures"] > 0 and sh["last_error"], sh' "$SOCK" &&
+    ok "receiver down: nothing shipped, the failure is in status" || bad "status while the receiver is down"
+python3 recv.py "$PORT" & RPID=$!
+wait_received 50 && ok "receiver back: the 50 waiting records arrive" || bad "only $(wc -l < received.txt 2>/dev/null) records arrived"
+kill $RPID; wait $RPID 2> /dev/null || true
+burst 30
+sleep 0.5
+python3 recv.py "$PORT" & RPID=$!
+wait_received 80 || true
+kill -TERM "$DPID"; wait "$DPID" || true; DPID=
+kill $RPID; wait $RPID 2> /dev/null || true
+python3 - > ship.out 2>&1 <<'PY' && ok "every acknowledged decision arrived exactly once" || bad "shipping: $(tail -1 ship.out)"
+got = [l.split() for l in open("received.txt")]
+seqs = [int(x[0]) for x in got]
+acked = sorted(int(x) for x in open("shipped_acked.txt"))
+dups = sorted({q for q in seqs if seqs.count(q) > 1})
+assert not dups and sorted(seqs) == acked, ("dups", dups[:5], "missing", sorted(set(acked) - set(seqs))[:5], len(seqs), len(acked))
+PY
+grep -q " Splunk tok123$" received.txt && ok "HEC token sent as Authorization: Splunk" || bad "no token"
+
 finish
