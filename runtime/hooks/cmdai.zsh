@@ -13,11 +13,59 @@ if [[ -o interactive && -z ${__cmdai_loaded-} ]] && zmodload zsh/zle 2> /dev/nul
 typeset -g __cmdai_loaded=1
 typeset -g __cmdai_bin=${CMDAI_POLICY_BIN:-@CMDAI_POLICY@}
 
+# __cmdai_ask LINE: sets __cmdai_rc and __cmdai_out as `cmdai-policy check`
+# would.  With CMDAI_POLICYD_SOCKET set and zsh/net/socket available, asks
+# the daemon (docs/daemon.md) over one kept-open connection instead of
+# starting a process; no daemon there: the program.
+__cmdai_ask() {
+    if [[ -n ${CMDAI_POLICYD_SOCKET-} ]] && __cmdai_ask_daemon "$1"; then
+        return
+    fi
+    __cmdai_out=$("$__cmdai_bin" check -- "$1" 2>&1)
+    __cmdai_rc=$?
+}
+
+__cmdai_ask_daemon() {
+    local req=$1 ans tries
+    zmodload zsh/net/socket 2> /dev/null || return 1
+    req=${req//\\/\\\\}
+    req=${req//\"/\\\"}
+    req=${req//$'\n'/\\n}
+    req=${req//$'\t'/\\t}
+    req=${req//$'\r'/\\r}
+    # Other control bytes: leave them to the program (the daemon wants JSON).
+    [[ $req == *[[:cntrl:]]* ]] && return 1
+    for tries in 1 2; do
+        if [[ -z ${__cmdai_fd-} ]]; then
+            zsocket "$CMDAI_POLICYD_SOCKET" 2> /dev/null || return 1
+            typeset -g __cmdai_fd=$REPLY
+        fi
+        if print -r -u $__cmdai_fd -- "{\"cmd\":\"$req\",\"shell\":\"zsh\"}" 2> /dev/null &&
+            read -r -t 5 -u $__cmdai_fd ans 2> /dev/null; then
+            break
+        fi
+        exec {__cmdai_fd}>&- 2> /dev/null
+        unset __cmdai_fd
+        [[ $tries == 2 ]] && return 1
+    done
+    local action rules msg
+    [[ $ans =~ '"action":"([a-z]+)"' ]] || return 1
+    action=$match[1]
+    [[ $ans =~ '"rules":\[([^]]*)\]' ]] && rules=${${match[1]//\"/}//,/, }
+    [[ $ans =~ '"message":"(([^"\\]|\\.)*)"' ]] && msg=${match[1]//\\\"/\"}
+    __cmdai_out=$action${rules:+: $rules}${msg:+ — $msg}
+    case $action in
+    allow) __cmdai_rc=0 ;; warn) __cmdai_rc=10 ;; confirm) __cmdai_rc=20 ;; *) __cmdai_rc=30 ;;
+    esac
+    [[ $ans == *'"error":'* && $action == deny ]] && __cmdai_rc=65
+    return 0
+}
+
 # __cmdai_decide LINE: 0 to run it, 1 to refuse; talks to the user on stderr.
 __cmdai_decide() {
     local out rc ans
-    out=$("$__cmdai_bin" check -- "$1" 2>&1)
-    rc=$?
+    __cmdai_ask "$1"
+    out=$__cmdai_out rc=$__cmdai_rc
     case $rc in
     0) return 0 ;;
     10) print -r -u2 -- "cmdai: $out"; return 0 ;;

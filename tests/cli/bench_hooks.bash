@@ -6,6 +6,7 @@
 #     history, decision).
 #   zsh, fish: N calls of the snippet's __cmdai_decide on an allowed line (what
 #     the Enter wrapper does besides handing the line to the shell).
+#   zsh via cmdai-policyd: the same with CMDAI_POLICYD_SOCKET (one socket, no process).
 #   check: N runs of `cmdai-policy check` (fork, exec, verify, decide).
 # Env: BIN, LIB (build/bin, build/lib); N (default 300).
 set -euo pipefail
@@ -42,6 +43,16 @@ if command -v zsh > /dev/null; then
       for ((i = 0; i < $2; i++)); do __cmdai_decide "git status --short"; done; e=$EPOCHREALTIME
       printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N")
     report "zsh (accept-line wrapper)" "$us"
+fi
+if command -v zsh > /dev/null && [ -x "$BIN/cmdai-policyd" ]; then
+    "$BIN/cmdai-policyd" --socket "$TMP/d.sock" --no-audit > d.log 2>&1 &
+    dpid=$!
+    for ((i = 0; i < 100; i++)); do [ -S "$TMP/d.sock" ] && break; sleep 0.05; done
+    us=$(CMDAI_POLICYD_SOCKET=$TMP/d.sock zsh -f -c 'zmodload zsh/datetime; source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/; s/\[\[ ! -t 0 \]\]/false/"); s=$EPOCHREALTIME
+      for ((i = 0; i < $2; i++)); do __cmdai_decide "git status --short"; done; e=$EPOCHREALTIME
+      printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N")
+    kill "$dpid" 2> /dev/null || true
+    report "zsh via cmdai-policyd" "$us"
 fi
 if command -v fish > /dev/null; then
     t0=$(now)

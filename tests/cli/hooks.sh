@@ -13,8 +13,10 @@ set -euo pipefail
 TMP=$(mktemp -d)
 SOCK=cmdai-hooks-$$
 tm() { tmux -L "$SOCK" "$@"; }
+DPID=
 cleanup() {
     tmux -L "$SOCK" kill-server 2> /dev/null || true
+    [ -z "$DPID" ] || kill "$DPID" 2> /dev/null || true
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -247,6 +249,20 @@ if command -v zsh > /dev/null; then
     printf 'PS1="zsh%% "\neval "$(%q hook zsh)"\necho READY\n' "$RT" > "$TMP/zdot/.zshrc"
     shell_suite zsh env ZDOTDIR="$TMP/zdot" zsh -i
     fail_suite zsh-fail env ZDOTDIR="$TMP/zdot" zsh -i
+    # The same through cmdai-policyd (CMDAI_POLICYD_SOCKET): no process per line.
+    if [ -x "$BIN/cmdai-policyd" ]; then
+        "$BIN/cmdai-policyd" --socket "$TMP/d.sock" --no-audit > "$TMP/d.log" 2>&1 &
+        DPID=$!
+        for ((i = 0; i < 100; i++)); do [ -S "$TMP/d.sock" ] && break; sleep 0.05; done
+        shell_suite zsh-daemon env ZDOTDIR="$TMP/zdot" CMDAI_POLICYD_SOCKET="$TMP/d.sock" zsh -i
+        n_dec=$(python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+s.sendall(b"{\"op\": \"status\"}\n"); print(json.loads(s.makefile().readline())["decisions"])' "$TMP/d.sock" 2>&1)
+        [[ $n_dec =~ ^[0-9]+$ ]] && [ "$n_dec" -ge 8 ] && ok "zsh asked the daemon ($n_dec decisions)" || bad "daemon decisions: $n_dec"
+        kill "$DPID" 2> /dev/null || true
+        DPID=
+    fi
 else
     skip "zsh not installed (make deps)"
 fi
