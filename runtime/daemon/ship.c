@@ -45,6 +45,13 @@ struct ship {
     int64_t cursor;     /* last acknowledged seq, -1: none */
     uint64_t batches, failures;
     char last_error[256];
+    /* Where the live file's unread part starts, so that a poll does not reread
+     * the trail: valid while the file has inode pos_ino and pos_seq <= cursor.
+     * cand_* is the position after the batch in flight, taken on a 2xx.
+     * Shipper thread only. */
+    ino_t pos_ino, cand_ino;
+    off_t pos_off, cand_off;
+    int64_t pos_seq, cand_seq;
 };
 
 static int64_t read_cursor(const char *path)
@@ -103,16 +110,27 @@ static json_t *collect(ship *s, int64_t cursor, uint64_t limit, int64_t *last)
         FILE *f = fopen(files[i], "rb");
         if (!f)
             continue;
+        struct stat st;
+        bool live = files[i] == s->log_path && fstat(fileno(f), &st) == 0;
+        off_t off = 0;
+        if (live && st.st_ino == s->pos_ino && s->pos_seq <= cursor && fseeko(f, s->pos_off, SEEK_SET) == 0)
+            off = s->pos_off;
         ssize_t n;
         while ((n = getline(&line, &cap, f)) > 0 && json_array_size(batch) < BATCH_MAX) {
             if (line[n - 1] != '\n')
                 break; /* being written */
+            off += n;
             unsigned long long seq;
             if (sscanf(line, "{\"seq\":%llu", &seq) != 1 || (int64_t)seq <= cursor)
                 continue;
             if (seq >= limit)
                 break; /* not durable yet */
             *last = (int64_t)seq;
+            if (live) {
+                s->cand_ino = st.st_ino;
+                s->cand_off = off;
+                s->cand_seq = (int64_t)seq;
+            }
             if (!strstr(line, "\"type\":\"decision\""))
                 continue;
             json_t *r = json_loadb(line, (size_t)n, 0, NULL);
@@ -248,6 +266,11 @@ static void *run(void *arg)
             pthread_mutex_lock(&s->mu);
             if (rc == 0) {
                 s->cursor = cursor = last;
+                if (s->cand_seq == last) {
+                    s->pos_ino = s->cand_ino;
+                    s->pos_off = s->cand_off;
+                    s->pos_seq = s->cand_seq;
+                }
                 s->shipped += json_array_size(batch);
                 s->batches++;
                 s->last_error[0] = '\0';
@@ -304,6 +327,7 @@ ship *ship_start(const char *url, const char *format, const char *token, const c
     s->audit = audit;
     snprintf(s->cursor_path, cl, "%s.shipped", log_path);
     s->cursor = read_cursor(s->cursor_path);
+    s->pos_seq = s->cand_seq = INT64_MAX; /* no position yet */
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->th, NULL, run, s) != 0) {
