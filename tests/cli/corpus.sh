@@ -34,4 +34,28 @@ expect_status 64 "--min-recall without a detection corpus" \
     "$CC" test --corpus "$CORPUS/safe.txt:allow" --min-recall 99 "$CORE"
 expect_status 64 "--max-fp out of range" "$CC" test --corpus "$CORPUS/safe.txt:allow" --max-fp 101 "$CORE"
 expect_status 66 "missing corpus file" "$CC" test --corpus "$TMP/nope.txt:deny" "$CORE"
+
+# Every rule of every shipped template has a case where it fires, and each
+# template has near misses (lint --require-cases).
+expect_status 0 "lint --require-cases on the shipped templates" "$CC" lint --require-cases "$ROOT"/stdlib-templates/*.yaml
+cat > "$TMP/uncovered.yaml" <<'YAML'
+template:
+  name: uncovered
+  version: 1.0.0
+  safety:
+    rules:
+      - id: a.covered
+        match: rm -rf /
+        risk: critical
+      - id: b.uncovered
+        match: shutdown
+        risk: high
+  tests:
+    deny: ["rm -rf /"]
+    allow: ["ls"]
+YAML
+expect_status 65 "lint --require-cases: a rule without a case" "$CC" lint --require-cases "$TMP/uncovered.yaml"
+grep -q "uncovered.yaml:9:9: error: rule 'b.uncovered' fires on none" "$TMP/err" && ok "names the rule and its position" \
+    || bad "lint --require-cases: $(cat "$TMP/err")"
+expect_status 0 "lint without --require-cases accepts it" "$CC" lint "$TMP/uncovered.yaml"
 finish
