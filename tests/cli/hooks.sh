@@ -147,6 +147,7 @@ exists() { [ -e "$TMP/$1" ]; }
 shell_suite() {
     local s=$1
     shift
+    command -v tmux > /dev/null || { skip "$s: tmux not installed (make deps)"; return 0; }
     local d=$TMP/$s
     mkdir -p "$d"
     new_session "$s" "$@" || return 0
@@ -198,6 +199,7 @@ shell_suite() {
 fail_suite() {
     local s=$1 mode
     shift
+    command -v tmux > /dev/null || { skip "$s: tmux not installed (make deps)"; return 0; }
     local d=$TMP/$s
     mkdir -p "$d"
     for mode in closed open; do
