@@ -490,6 +490,8 @@ setsid rm -rf /
 busybox rm -rf /
 strace -f rm -rf /
 chroot / rm -rf /
+echo / | xargs rm -rf
+printf '%s\n' ~ | xargs -n1 rm -rf
 find / -maxdepth 0 -exec rm -rf {} +
 watch -n 1 rm -rf /
 ssh host rm -rf /
