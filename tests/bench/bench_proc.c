@@ -81,6 +81,7 @@ double bench_callgrind_ir(const char *driver, char *const args[], const char *fn
             valgrind = vg[i];
     if (!valgrind)
         return -1;
+    remove(outfile); /* a stale file must not pass for this run's */
     char toggle[128], out[512];
     if (fn)
         snprintf(toggle, sizeof toggle, "--toggle-collect=%s", fn);
@@ -97,7 +98,7 @@ double bench_callgrind_ir(const char *driver, char *const args[], const char *fn
     for (int i = 0; args[i] && k < 31; i++)
         argv[k++] = args[i];
     argv[k] = NULL;
-    if (run_quiet(argv) != 0)
+    if (run_quiet(argv) < 0) /* any exit status: `check` exits with its verdict */
         return -1;
     FILE *fp = fopen(outfile, "r");
     if (!fp)
