@@ -28,6 +28,7 @@ static void usage_main(FILE *f)
             "  check     decide on a command line (or many, with --batch)\n"
             "  hook      print the init snippet for bash, zsh, fish or pwsh (docs/hooks.md)\n"
             "  agent-hook  answer a coding agent's pre-tool hook: claude, gemini, copilot, cursor\n"
+            "  audit     verify, export or record the tamper-evident audit trail (docs/audit.md)\n"
             "  version   print the version\n"
             "\n"
             "Run 'cmdai-policy <verb> --help' for the options of a verb.\n");
