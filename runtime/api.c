@@ -71,9 +71,11 @@ static cmdai_bundle *open_common(unsigned char *mem, size_t len, const char *sig
     rt_pubkey keys[RT_TRUST_MAX];
     size_t nkeys = 0, which = 0;
     rt_sig sig;
+    unsigned char dg[64];
+    int have_dg = 0;
     if (rt_trust_load(o.trust, keys, RT_TRUST_MAX, &nkeys, err) != CMDAI_OK ||
         rt_sig_parse(sigtext, siglen, &sig, err) != CMDAI_OK ||
-        rt_sig_verify(&sig, keys, nkeys, mem, len, &which, err) != CMDAI_OK) {
+        rt_sig_verify_digest(&sig, keys, nkeys, mem, len, &which, dg, &have_dg, err) != CMDAI_OK) {
         /* Name the bundle, not "<memory>", unless the trust store was at fault. */
         if (err && err->code != CMDAI_E_NO_TRUST && !strcmp(err->source, "<memory>"))
             snprintf(err->source, sizeof err->source, "%s", source);
@@ -109,8 +111,8 @@ static cmdai_bundle *open_common(unsigned char *mem, size_t len, const char *sig
         return NULL;
     }
     rt_keyid_hex(sig.keyid, b->key_id);
-    unsigned char dg[64];
-    crypto_generichash(dg, sizeof dg, mem, len, NULL, 0);
+    if (!have_dg) /* legacy non-prehashed signature: hash once here */
+        crypto_generichash(dg, sizeof dg, mem, len, NULL, 0);
     sodium_bin2hex(b->digest, sizeof b->digest, dg, sizeof dg);
     (void)which;
     return b;

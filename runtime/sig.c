@@ -208,6 +208,12 @@ int rt_sig_parse(const char *text, size_t len, rt_sig *out, cmdai_error *err)
 int rt_sig_verify(const rt_sig *s, const rt_pubkey *keys, size_t nkeys, const void *data, size_t len,
                   size_t *which, cmdai_error *err)
 {
+    return rt_sig_verify_digest(s, keys, nkeys, data, len, which, NULL, NULL, err);
+}
+
+int rt_sig_verify_digest(const rt_sig *s, const rt_pubkey *keys, size_t nkeys, const void *data, size_t len,
+                         size_t *which, uint8_t digest[64], int *have_digest, cmdai_error *err)
+{
     uint8_t hash[crypto_generichash_BYTES_MAX];
     uint8_t global[64 + RT_SIG_COMMENT_MAX];
     char hex[17];
@@ -222,6 +228,8 @@ int rt_sig_verify(const rt_sig *s, const rt_pubkey *keys, size_t nkeys, const vo
 
     const uint8_t *msg = data;
     size_t msglen = len;
+    if (have_digest)
+        *have_digest = 0;
     if (s->prehashed) {
         crypto_generichash_state st;
         crypto_generichash_init(&st, NULL, 0, sizeof hash);
@@ -229,6 +237,10 @@ int rt_sig_verify(const rt_sig *s, const rt_pubkey *keys, size_t nkeys, const vo
         crypto_generichash_final(&st, hash, sizeof hash);
         msg = hash;
         msglen = sizeof hash;
+        if (digest && have_digest) { /* the caller's bundle digest: no second pass over the file */
+            memcpy(digest, hash, 64);
+            *have_digest = 1;
+        }
     }
     memcpy(global, s->sig, 64);
     memcpy(global + 64, s->trusted_comment, tlen);

@@ -46,6 +46,12 @@ int rt_sig_parse(const char *text, size_t len, rt_sig *out, cmdai_error *err);
 int rt_sig_verify(const rt_sig *s, const rt_pubkey *keys, size_t nkeys, const void *data, size_t len,
                   size_t *which, cmdai_error *err);
 
+/* The same, also handing back the BLAKE2b-512 prehash of data when the
+ * signature is prehashed ("ED"): *have_digest is then 1 and digest holds it,
+ * so a caller that reports the bundle digest need not hash the file twice. */
+int rt_sig_verify_digest(const rt_sig *s, const rt_pubkey *keys, size_t nkeys, const void *data, size_t len,
+                         size_t *which, uint8_t digest[64], int *have_digest, cmdai_error *err);
+
 /* Key id as minisign prints it: 16 uppercase hex digits of the little-endian number. */
 void rt_keyid_hex(const uint8_t keyid[8], char out[17]);
 
