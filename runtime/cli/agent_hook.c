@@ -14,6 +14,7 @@
 
 #include "cmdai/policy.h"
 #include "exitcodes.h"
+#include "verdict_json.h"
 #include "agent_hook.h"
 #include "hook.h"
 
@@ -56,20 +57,6 @@ static void usage_agent(FILE *f)
             "missing or broken bundle, get deny (CMDAI_POLICY_FAIL=open: allow with a message).\n"
             "The answer is always one JSON object on stdout and the exit status 0, except 64 for\n"
             "bad usage.  Options and defaults as for 'cmdai-policy check'.\n");
-}
-
-static const char *default_bundle(char *buf, size_t cap)
-{
-    const char *e = getenv("CMDAI_POLICY_BUNDLE");
-    if (e && *e)
-        return e;
-    const char *home = getenv("HOME");
-    if (home) {
-        snprintf(buf, cap, "%s/.config/cmdai/policy.cpb", home);
-        if (access(buf, R_OK) == 0)
-            return buf;
-    }
-    return "/etc/cmdai/policy.cpb";
 }
 
 /* Read all of stdin up to max+1 bytes.  Owner: caller (free). */
@@ -181,7 +168,7 @@ int cmd_agent_hook(int argc, char **argv)
 
     char buf[4096];
     if (!bundle)
-        bundle = default_bundle(buf, sizeof buf);
+        bundle = vj_default_bundle(buf, sizeof buf);
     cmdai_error err = {0};
     cmdai_bundle *b = cmdai_open(bundle, &oo, &err);
     json_t *out;

@@ -58,20 +58,6 @@ static void usage_check(FILE *f)
             "77 bad signature, 78 unknown key or no trust, 79 expired, 80 rolled back.\n");
 }
 
-static const char *default_bundle(char *buf, size_t cap)
-{
-    const char *e = getenv("CMDAI_POLICY_BUNDLE");
-    if (e && *e)
-        return e;
-    const char *home = getenv("HOME");
-    if (home) {
-        snprintf(buf, cap, "%s/.config/cmdai/policy.cpb", home);
-        if (access(buf, R_OK) == 0)
-            return buf;
-    }
-    return "/etc/cmdai/policy.cpb";
-}
-
 static void print_text(const cmdai_bundle *b, const cmdai_verdict *v)
 {
     printf("%s", cmdai_action_name(v->action));
@@ -158,7 +144,7 @@ static int cmd_check(int argc, char **argv)
     }
     char buf[4096];
     if (!bundle)
-        bundle = default_bundle(buf, sizeof buf);
+        bundle = vj_default_bundle(buf, sizeof buf);
     cmdai_error err = {0};
     cmdai_bundle *b = cmdai_open(bundle, &oo, &err);
     if (!b) {

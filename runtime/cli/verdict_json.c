@@ -3,7 +3,9 @@
 #include "verdict_json.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -121,4 +123,18 @@ char *vj_join_words(int n, char **w, size_t *len)
     cmd[o] = '\0';
     *len = o;
     return cmd;
+}
+
+const char *vj_default_bundle(char *buf, size_t cap)
+{
+    const char *e = getenv("CMDAI_POLICY_BUNDLE");
+    if (e && *e)
+        return e;
+    const char *home = getenv("HOME");
+    if (home) {
+        snprintf(buf, cap, "%s/.config/cmdai/policy.cpb", home);
+        if (access(buf, R_OK) == 0)
+            return buf;
+    }
+    return "/etc/cmdai/policy.cpb";
 }

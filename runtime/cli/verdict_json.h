@@ -17,4 +17,9 @@ json_t *vj_reasons(unsigned reason);
  * shell would have received it.  Owner: caller (free). */
 char *vj_join_words(int n, char **w, size_t *len);
 
+/* The bundle when none is given: $CMDAI_POLICY_BUNDLE, then
+ * ~/.config/cmdai/policy.cpb if readable, then /etc/cmdai/policy.cpb
+ * (DESIGN.md "Configuration and trust").  May point into buf. */
+const char *vj_default_bundle(char *buf, size_t cap);
+
 #endif
