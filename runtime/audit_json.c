@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "utf8.h"
 
 static bool abuf_grow(rt_abuf *b, size_t extra)
 {
@@ -69,8 +70,7 @@ void rt_abuf_printf(rt_abuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* Length of a well-formed UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t rt_utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];
     size_t k;
@@ -143,7 +143,7 @@ void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n)
             i++;
             continue;
         }
-        size_t k = utf8_seq(u + i, n - i);
+        size_t k = rt_utf8_seq(u + i, n - i);
         if (k) {
             memcpy(o, u + i, k);
             o += k;

@@ -2,42 +2,12 @@
  * the library). */
 #include "verdict_json.h"
 
+#include "utf8.h"
+
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    /* Length of a valid UTF-8 sequence at s, or 0. */
-    unsigned c = s[0];
-    size_t k;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xe0) == 0xc0) {
-        k = 2;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        k = 3;
-        min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        k = 4;
-        min = 0x10000;
-    } else
-        return 0;
-    if (k > n)
-        return 0;
-    unsigned cp = c & (0x7f >> k);
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return k;
-}
 
 json_t *vj_string(const char *s, size_t len)
 {
@@ -47,7 +17,7 @@ json_t *vj_string(const char *s, size_t len)
     size_t j = 0;
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        size_t k = u[i] ? utf8_len(u + i, len - i) : 0;
+        size_t k = rt_utf8_seq(u + i, len - i);
         if (k) {
             memcpy(o + j, u + i, k);
             j += k;
