@@ -24,6 +24,15 @@ typedef struct tpl_pattern {
     ast_node *ast;    /* parsed */
 } tpl_pattern;
 
+/* One rule-level test (a rule's `tests: {match: [...], no_match: [...]}`):
+ * the rule must fire on `command` (match) or must not (no_match), whatever
+ * the other rules decide. */
+typedef struct tpl_case {
+    const char *command;
+    bool match;            /* true: under tests.match; false: under tests.no_match */
+    tpl_pos pos;           /* of the command text */
+} tpl_case;
+
 typedef struct tpl_rule {
     const char *id;        /* [a-z0-9][a-z0-9._-]*, unique in the resolved template */
     tpl_pos pos;           /* of the rule mapping */
@@ -38,6 +47,8 @@ typedef struct tpl_rule {
     size_t ncompliance;
     bool locked;
     const char *layer;     /* name of the template that (last) defined it */
+    tpl_case *cases;       /* its own tests; an override without `tests` keeps the replaced rule's */
+    size_t ncases;
 } tpl_rule;
 
 typedef struct tpl_list {
@@ -95,5 +106,9 @@ int tpl_load_mem(arena *a, const char *name, const char *yaml, size_t len, const
                  tpl **out, diag *d);
 
 const tpl_list *tpl_find_list(const tpl *t, const char *name);
+
+/* How many rule-level cases `r` has under tests.match and tests.no_match
+ * (either pointer may be NULL).  Inherited cases count: see tpl_rule.cases. */
+void tpl_rule_case_counts(const tpl_rule *r, size_t *nmatch, size_t *nno_match);
 
 #endif

@@ -105,7 +105,9 @@ static const char *const k_template[] = { "name",           "version", "author",
                                           "compliance_frameworks", "risk_tolerance", "extends", "lists",
                                           "safety",         "tools",   "tests",  NULL };
 static const char *const k_safety[] = { "default", "dynamic", "rules", NULL };
-static const char *const k_rule[] = { "id", "match", "unless", "risk", "action", "message", "compliance", "locked", NULL };
+static const char *const k_rule[] = { "id",         "match",  "unless", "risk", "action",
+                                      "message",    "compliance", "locked", "tests", NULL };
+static const char *const k_rule_tests[] = { "match", "no_match", NULL };
 static const char *const k_tools[] = { "allow", "default", NULL };
 static const char *const k_tests[] = { "allow", "warn", "confirm", "deny", NULL };
 
@@ -356,6 +358,53 @@ static int make_pattern(loader *L, const tpl_node *n, const char *what, tpl_patt
 
 /* ---- sections -------------------------------------------------------------- */
 
+/* A rule's own tests: {match: [commands it must fire on], no_match: [near
+ * misses it must not fire on]}; cmdai-policyc test runs them. */
+static int load_rule_tests(loader *L, const tpl_node *n, tpl_rule *r)
+{
+    if (need_map(L, n, "tests"))
+        return -1;
+    size_t total = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        const tpl_node *k = n->items[2 * i], *v = n->items[2 * i + 1];
+        if (key_index(k->s, k_rule_tests) < 0) {
+            unknown_key(L, k, k_rule_tests, "rule tests");
+            if (key_index(k->s, k_tests) >= 0)
+                diag_hint(L->d, "a rule's tests say whether this rule fires: match: [commands it catches], "
+                                "no_match: [near misses]; decisions (%s: ...) go under the template's tests",
+                          k->s);
+            return -1;
+        }
+        if (v->kind != TPL_N_SEQ)
+            return type_error(L, v, arena_printf(L->a, "tests.%s", k->s), "a list of strings");
+        total += v->n;
+    }
+    r->cases = arena_array(L->a, total ? total : 1, sizeof *r->cases);
+    r->ncases = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        const tpl_node *k = n->items[2 * i], *v = n->items[2 * i + 1];
+        const char **cmds;
+        tpl_pos *pos;
+        size_t cnt;
+        if (get_string_list(L, v, arena_printf(L->a, "tests.%s", k->s), &cmds, &pos, &cnt))
+            return -1;
+        for (size_t j = 0; j < cnt; j++)
+            r->cases[r->ncases++] = (tpl_case){ cmds[j], key_index(k->s, k_rule_tests) == 0, pos[j] };
+    }
+    return 0;
+}
+
+void tpl_rule_case_counts(const tpl_rule *r, size_t *nmatch, size_t *nno_match)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < r->ncases; i++)
+        m += r->cases[i].match;
+    if (nmatch)
+        *nmatch = m;
+    if (nno_match)
+        *nno_match = r->ncases - m;
+}
+
 static int load_rule(loader *L, const tpl_node *n, tpl_rule *r, tpl_strmap *ids, const tpl_rule *rules)
 {
     if (n->kind != TPL_N_MAP) {
@@ -437,6 +486,10 @@ static int load_rule(loader *L, const tpl_node *n, tpl_rule *r, tpl_strmap *ids,
             break;
         case 7: /* locked */
             if (get_bool(L, v, "locked", &r->locked))
+                return -1;
+            break;
+        case 8: /* tests */
+            if (load_rule_tests(L, v, r))
                 return -1;
             break;
         default:

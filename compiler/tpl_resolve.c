@@ -500,6 +500,10 @@ static int merge(resolver *R, tpl **out)
                 if (check_override(R, anc, rb, &M->rules[k], rule_layer[k], &r, li))
                     return -1;
                 r.locked = r.locked || M->rules[k].locked; /* a locked rule stays locked */
+                if (!r.ncases) { /* an override that only retunes action or risk keeps the cases */
+                    r.cases = M->rules[k].cases;
+                    r.ncases = M->rules[k].ncases;
+                }
                 M->rules[k] = r; /* keeps the position of first definition in the order */
                 rule_layer[k] = li;
                 continue;

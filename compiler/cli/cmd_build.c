@@ -356,7 +356,9 @@ static void usage_test(FILE *f)
             "                          [--min-recall PCT] [--max-fp PCT] TEMPLATE...\n"
             "\n"
             "Compile each template and check every command under its tests: (allow, warn,\n"
-            "confirm, deny) gets exactly that decision.  A template without tests fails.\n"
+            "confirm, deny) gets exactly that decision, and every rule's own cases: the rule\n"
+            "fires on each command under its tests: match and not on those under no_match\n"
+            "(inherited rules included).  A template without any test fails.\n"
             "\n"
             "  --corpus FILE:ACTIONS  also decide every line of FILE (one command per line;\n"
             "                         blank lines and lines starting with # are skipped); a\n"
@@ -485,6 +487,42 @@ static int run_corpus(const cli_bundle *cb, const corpus_spec *cs, unsigned long
     return 0;
 }
 
+/* Rule-level cases (a rule's tests.match / tests.no_match) of every rule of
+ * the merged template: a match case fails when the rule is not among the
+ * rules that fired, a no_match case when it is.  Returns the failures. */
+static unsigned run_rule_cases(const tpl *t, const cli_bundle *cb, int verbose, unsigned *passed)
+{
+    unsigned failed = 0;
+    for (size_t i = 0; i < t->nrules; i++) {
+        const tpl_rule *r = &t->rules[i];
+        for (size_t k = 0; k < r->ncases; k++) {
+            const tpl_case *tc = &r->cases[k];
+            cmdai_verdict vd;
+            cmdai_eval(&cb->b, tc->command, strlen(tc->command), &vd);
+            unsigned n = vd.nrules < CMDAI_VERDICT_RULES ? vd.nrules : CMDAI_VERDICT_RULES;
+            int fired = 0;
+            for (unsigned q = 0; q < n && !fired; q++)
+                fired = !strcmp(cb->b.str + cb->b.rules[vd.rules[q]].id, r->id);
+            /* The verdict lists the most severe rules only: past that, unknown. */
+            int unknown = !fired && vd.nrules > CMDAI_VERDICT_RULES;
+            if (!unknown && fired == tc->match) {
+                (*passed)++;
+                if (verbose)
+                    printf("PASS %s:%d:%d: %s %s: %s\n", tc->pos.file, tc->pos.line, tc->pos.column, r->id,
+                           tc->match ? "fires" : "does not fire", tc->command);
+                continue;
+            }
+            failed++;
+            printf("FAIL %s:%d:%d: rule %s %s: %s", tc->pos.file, tc->pos.line, tc->pos.column, r->id,
+                   unknown ? "cannot be told apart (more rules fired than a verdict lists)"
+                   : tc->match ? "does not fire" : "fires",
+                   tc->command);
+            print_rules(cb, &vd);
+        }
+    }
+    return failed;
+}
+
 int cmd_test(int argc, char **argv)
 {
     static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'},
@@ -558,11 +596,16 @@ int cmd_test(int argc, char **argv)
             rc = rc ? rc : e;
             continue;
         }
-        if (t->ntests == 0) {
+        size_t ncases = 0;
+        for (size_t k = 0; k < t->nrules; k++)
+            ncases += t->rules[k].ncases;
+        if (t->ntests == 0 && ncases == 0) {
             fprintf(stderr, "%s: error: template has no tests\n", argv[i]);
-            fprintf(stderr, "  hint: add tests: {deny: [...], allow: [...]} with commands it must decide\n");
+            fprintf(stderr, "  hint: add tests: {deny: [...], allow: [...]} with commands it must decide, or\n"
+                            "  tests: {match: [...], no_match: [...]} to its rules\n");
             failed++;
         }
+        failed += run_rule_cases(t, &cb, verbose, &passed);
         for (size_t k = 0; k < t->ntests; k++) {
             const tpl_test *tt = &t->tests[k];
             cmdai_verdict vd;

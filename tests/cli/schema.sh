@@ -70,6 +70,14 @@ check_level "rule" "\$defs/rule" "${head}  safety:
         risk: low
         zzzz: 1
 "
+check_level "rule tests" "\$defs/rule/properties/tests" "${head}  safety:
+    rules:
+      - id: a
+        match: ls
+        risk: low
+        tests:
+          zzzz: [ls]
+"
 check_level "tools" "properties/template/properties/tools" "${head}  tools:
     zzzz: 1
 "

@@ -10,7 +10,7 @@
  *   rules <n>  lists <n>  tests <n>  sources <n>  frameworks <a,b,...>
  *   tools <default> <a,b,...|->
  *   rule <id> [action=<a>] [risk=<r>] [locked=<0|1>] [explicit=<0|1>] [layer=<name>] [at=<line>:<col>]
- *        [match=<line>:<col>]
+ *        [match=<line>:<col>] [cases=<match>/<no_match>] [case=<line>:<col>]
  *   list <name> <item> <item> ...
  *   source <index> <suffix>
  */
@@ -138,6 +138,16 @@ static bool check_rule_line(const char *name, const tpl *t, char *args)
             CHECK(!strcmp(pos, v), "rule %s: match at %s, want %s", id, pos, v);
         } else if (!strcmp(kv, "unless"))
             CHECK((size_t)atoi(v) == r->nunless, "rule %s: %zu unless, want %s", id, r->nunless, v);
+        else if (!strcmp(kv, "cases")) { /* <match>/<no_match>, counted by tpl_rule_case_counts */
+            size_t m, nm;
+            tpl_rule_case_counts(r, &m, &nm);
+            snprintf(pos, sizeof pos, "%zu/%zu", m, nm);
+            CHECK(!strcmp(pos, v), "rule %s: cases %s, want %s", id, pos, v);
+        } else if (!strcmp(kv, "case")) { /* first case's position */
+            snprintf(pos, sizeof pos, "%d:%d", r->ncases ? r->cases[0].pos.line : 0,
+                     r->ncases ? r->cases[0].pos.column : 0);
+            CHECK(!strcmp(pos, v), "rule %s: first case at %s, want %s", id, pos, v);
+        }
         else
             CHECK(0, "unknown rule check '%s'", kv);
     }
