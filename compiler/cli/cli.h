@@ -54,6 +54,27 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
+/* test --coverage (cmd_coverage.c): cmd_test puts CLI_COV_OPTIONS in its
+ * option table, hands those options to cli_cov_option, calls cli_cov_begin
+ * after parsing, cli_cov_template per compiled template and cli_cov_end
+ * (1 when a --min-*coverage threshold was missed) last. */
+enum { CLI_COV_OPT_COVERAGE = 0x200, CLI_COV_OPT_MIN, CLI_COV_OPT_MIN_STATES, CLI_COV_OPT_FORMAT };
+#define CLI_COV_OPTIONS                                                                                            \
+    {"coverage", no_argument, 0, CLI_COV_OPT_COVERAGE}, {"min-coverage", required_argument, 0, CLI_COV_OPT_MIN},  \
+        {"min-state-coverage", required_argument, 0, CLI_COV_OPT_MIN_STATES},                                     \
+        {"format", required_argument, 0, CLI_COV_OPT_FORMAT}
+typedef struct cli_cov {
+    int on, json, below;
+    double min_rules, min_states; /* 0: no threshold */
+    void *out;                    /* FILE *: stdout, or the saved stdout under --format json */
+    void *doc;                    /* json_t array of templates (json) */
+} cli_cov;
+int cli_cov_option(cli_cov *cc, int opt, const char *arg);
+int cli_cov_begin(cli_cov *cc);
+int cli_cov_template(cli_cov *cc, const char *path, const tpl *t, const cli_bundle *cb, const char *const *corpora,
+                     size_t ncorpora);
+int cli_cov_end(cli_cov *cc);
+
 /* A .cpb file (tables checked, signature not) or a template compiled in
  * memory.  0, or the exit status to report (diagnostics printed). */
 int cli_load_source(const char *path, const char *stdlib, cli_bundle *cb);

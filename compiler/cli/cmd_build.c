@@ -229,7 +229,9 @@ static void usage_test(FILE *f)
 {
     fprintf(f,
             "usage: cmdai-policyc test [--stdlib DIR] [-v] [--corpus FILE:ACTIONS]...\n"
-            "                          [--min-recall PCT] [--max-fp PCT] TEMPLATE...\n"
+            "                          [--min-recall PCT] [--max-fp PCT] [--coverage]\n"
+            "                          [--min-coverage PCT] [--min-state-coverage PCT]\n"
+            "                          [--format text|json] TEMPLATE...\n"
             "\n"
             "Compile each template and check every command under its tests: (allow, warn,\n"
             "confirm, deny) gets exactly that decision, and every rule's own cases: the rule\n"
@@ -246,6 +248,14 @@ static void usage_test(FILE *f)
             "  --min-recall PCT       fail when recall over the detection corpora is below PCT\n"
             "  --max-fp PCT           fail when the false-positive rate over the benign\n"
             "                         corpora is above PCT\n"
+            "  --coverage             after the tests, a table per template: each rule with\n"
+            "                         the commands of the tests and of the corpora it fired\n"
+            "                         on, and the automaton accept states they entered\n"
+            "  --min-coverage PCT     fail (exit 1) when fewer than PCT %% of the rules fired\n"
+            "  --min-state-coverage PCT  fail (exit 1) when fewer than PCT %% of the accept\n"
+            "                         states were entered\n"
+            "  --format text|json     coverage as text, or one JSON document on stdout (the\n"
+            "                         test lines then go to stderr)\n"
             "\n"
             "Exit 0 when all pass, 1 when any test fails or a threshold is missed, 65 when a\n"
             "template does not compile, 66 when a corpus cannot be read.\n");
@@ -406,6 +416,7 @@ int cmd_test(int argc, char **argv)
                                        {"corpus", required_argument, 0, 'K'},
                                        {"min-recall", required_argument, 0, 'R'},
                                        {"max-fp", required_argument, 0, 'F'},
+                                       CLI_COV_OPTIONS,
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     const char *stdlib = NULL;
@@ -413,6 +424,8 @@ int cmd_test(int argc, char **argv)
     corpus_spec corpora[CORPUS_MAX];
     size_t ncorpora = 0;
     double min_recall = -1.0, max_fp = -1.0;
+    const char *corpus_paths[CORPUS_MAX];
+    cli_cov cov = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
         switch (c) {
@@ -427,6 +440,7 @@ int cmd_test(int argc, char **argv)
                 fprintf(stderr, "%s test: --corpus takes FILE:ACTIONS, e.g. safe.txt:allow,warn\n", cli_prog);
                 return EXIT_USAGE;
             }
+            corpus_paths[ncorpora] = corpora[ncorpora].path;
             ncorpora++;
             break;
         case 'R':
@@ -436,6 +450,13 @@ int cmd_test(int argc, char **argv)
                         c == 'R' ? "min-recall" : "max-fp");
                 return EXIT_USAGE;
             }
+            break;
+        case CLI_COV_OPT_COVERAGE:
+        case CLI_COV_OPT_MIN:
+        case CLI_COV_OPT_MIN_STATES:
+        case CLI_COV_OPT_FORMAT:
+            if (cli_cov_option(&cov, c, optarg))
+                return EXIT_USAGE;
             break;
         case 'h': usage_test(stdout); return 0;
         default: usage_test(stderr); return EXIT_USAGE;
@@ -457,7 +478,9 @@ int cmd_test(int argc, char **argv)
                 min_recall >= 0 && !have_pos ? "exclude" : "include");
         return EXIT_USAGE;
     }
-    int rc = 0, below = 0;
+    int rc = cli_cov_begin(&cov), below = 0;
+    if (rc)
+        return rc;
     unsigned passed = 0, failed = 0;
     for (int i = optind; i < argc; i++) {
         arena a;
@@ -524,9 +547,13 @@ int cmd_test(int argc, char **argv)
                    fail_f ? "  ABOVE --max-fp" : "");
             below |= fail_f;
         }
+        int ce = cli_cov_template(&cov, argv[i], t, &cb, corpus_paths, ncorpora);
         cli_bundle_free(&cb);
         arena_release(&a);
+        if (ce)
+            return ce;
     }
+    below |= cli_cov_end(&cov);
     printf("%u passed, %u failed\n", passed, failed);
     if (rc)
         return rc;
