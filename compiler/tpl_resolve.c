@@ -13,6 +13,11 @@
 #include <unistd.h>
 
 #include "tpl_int.h"
+#include "tpl_registry.h"
+
+/* Registry resolution (issue 6, compiler/tpl_registry.c); NULL: stdlib only. */
+tpl_registry_fn tpl_registry_hook;
+void *tpl_registry_ctx;
 
 int tpl_action_for(int tolerance, int risk)
 {
@@ -157,13 +162,17 @@ static int resolve_entry(resolver *R, layer *parent, size_t e, size_t *idx)
                 return -1;
             }
         }
-        if (!R->stdlib_dir || !R->stdlib_dir[0]) {
+        int hr = tpl_registry_hook ? tpl_registry_hook(tpl_registry_ctx, R->a, want_name, req, at, &path, d) : 0;
+        if (hr < 0)
+            return -1;
+        if (hr == 0 && (!R->stdlib_dir || !R->stdlib_dir[0])) {
             diag_set(d, CMDAI_E_SEMANTIC, at->file, at->line, at->column,
                      "cannot resolve template '%s': no template directory is configured", want_name);
             diag_hint(d, "give the standard template directory, or extend a file by path (./%s.yaml)", want_name);
             return -1;
         }
-        path = arena_printf(R->a, "%s/%s.yaml", R->stdlib_dir, want_name);
+        if (hr == 0)
+            path = arena_printf(R->a, "%s/%s.yaml", R->stdlib_dir, want_name);
     }
 
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);

@@ -3,6 +3,7 @@
 #ifndef CMDAI_CLI_H
 #define CMDAI_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,39 @@ int cli_cov_begin(cli_cov *cc);
 int cli_cov_template(cli_cov *cc, const char *path, const tpl *t, const cli_bundle *cb, const char *const *corpora,
                      size_t ncorpora);
 int cli_cov_end(cli_cov *cc);
+
+/* Registries (issue 6, cmd_registry.c): the options `build` shares with the
+ * registry verbs, and resolution with a lockfile around tpl_load. */
+enum {
+    CLI_REG_OPT_REGISTRY = 0x200, CLI_REG_OPT_CONFIG, CLI_REG_OPT_TRUST, CLI_REG_OPT_CACHE,
+    CLI_REG_OPT_LOCKFILE, CLI_REG_OPT_OFFLINE, CLI_REG_OPT_LOCKED
+};
+#define CLI_REG_BUILD_OPTIONS                                                                                     \
+    {"registry", required_argument, 0, CLI_REG_OPT_REGISTRY},                                                     \
+        {"registry-config", required_argument, 0, CLI_REG_OPT_CONFIG},                                            \
+        {"registry-trust", required_argument, 0, CLI_REG_OPT_TRUST},                                              \
+        {"cache", required_argument, 0, CLI_REG_OPT_CACHE}, {"lockfile", required_argument, 0, CLI_REG_OPT_LOCKFILE}, \
+        {"offline", no_argument, 0, CLI_REG_OPT_OFFLINE}, {"locked", no_argument, 0, CLI_REG_OPT_LOCKED}
+typedef struct cli_reg_opts {
+    const char *urls[8];
+    size_t nurls;
+    const char *config, *trust, *cache, *lockfile;
+    bool offline, locked;
+} cli_reg_opts;
+struct cli_reg;
+/* 1 when `c` is a registry option (stored), 0 when not, -1 on a bad value. */
+int cli_reg_opt(cli_reg_opts *o, int c, const char *arg);
+/* Before tpl_load: install registry resolution when a registry is
+ * configured (*out stays NULL otherwise).  0 or an exit status (printed). */
+int cli_reg_begin(cli_reg_opts *o, const char *template_path, struct cli_reg **out);
+/* After tpl_load (loaded: it succeeded): write or check cmdai.lock, free. */
+int cli_reg_end(struct cli_reg *r, bool loaded);
+int cmd_publish(int argc, char **argv);
+int cmd_yank(int argc, char **argv);
+int cmd_unyank(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_provision(int argc, char **argv);
 
 /* A .cpb file (tables checked, signature not) or a template compiled in
  * memory.  0, or the exit status to report (diagnostics printed). */

@@ -69,7 +69,15 @@ static void usage_build(FILE *f)
             "  --scope NAME         fleet scope recorded in the bundle (default: default)\n"
             "  --stdlib DIR         where 'extends: [name]' finds templates\n"
             "  --max-states N       automaton state budget (default %u)\n"
-            "  --dump ast           print each rule's parsed pattern and stop\n",
+            "  --dump ast           print each rule's parsed pattern and stop\n"
+            "  --registry URL|DIR   resolve 'extends: [name@^1.2]' from this registry (repeatable;\n"
+            "                       default: the registry configuration, docs/registry.md)\n"
+            "  --registry-trust F   trusted publisher key(s): a .pub file or a directory\n"
+            "  --registry-config F  registries, trust and cache as JSON\n"
+            "  --cache DIR          registry cache (default ~/.cache/cmdai/registry)\n"
+            "  --offline            use only the registry cache\n"
+            "  --lockfile F         pinned versions (default: cmdai.lock beside TEMPLATE)\n"
+            "  --locked             fail instead of changing the lockfile\n",
             CC_DEFAULT_MAX_STATES);
 }
 
@@ -81,8 +89,9 @@ int cmd_build(int argc, char **argv)
         {"expires", required_argument, 0, 'E'}, {"scope", required_argument, 0, 'P'},
         {"stdlib", required_argument, 0, 'L'},  {"max-states", required_argument, 0, 'M'},
         {"dump", required_argument, 0, 'D'},    {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        CLI_REG_BUILD_OPTIONS,                  {0, 0, 0, 0}};
     const char *out = NULL, *seckey = NULL, *stdlib = NULL, *dump = NULL;
+    cli_reg_opts ro = {0}; /* registries and cmdai.lock (issue 6, cmd_registry.c) */
     emit_opts eo = {.serial = 1, .scope = "default"};
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     uint64_t v;
@@ -127,7 +136,11 @@ int cmd_build(int argc, char **argv)
             break;
         case 'D': dump = optarg; break;
         case 'h': usage_build(stdout); return 0;
-        default: usage_build(stderr); return EXIT_USAGE;
+        default:
+            if (cli_reg_opt(&ro, c, optarg) == 1)
+                break;
+            usage_build(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind + 1 != argc) {
@@ -146,7 +159,16 @@ int cmd_build(int argc, char **argv)
     tpl *t = NULL;
     ir *r = NULL;
     int rc = 0;
-    if (tpl_load(&a, argv[optind], cli_stdlib(stdlib), &t, &d)) {
+    struct cli_reg *reg = NULL;
+    if ((rc = cli_reg_begin(&ro, argv[optind], &reg)))
+        goto done;
+    int lrc = tpl_load(&a, argv[optind], cli_stdlib(stdlib), &t, &d);
+    if ((rc = cli_reg_end(reg, lrc == 0))) {
+        if (lrc)
+            cli_diag(&d);
+        goto done;
+    }
+    if (lrc) {
         cli_diag(&d);
         rc = cli_exit(&d);
         goto done;

@@ -1,0 +1,483 @@
+/* cmd_registry.c — registry verbs (publish, yank, unyank, search, info) and
+ * the registry options of `build` (docs/registry.md, docs/cli.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "exitcodes.h"
+#include "registry.h"
+#include "tpl_int.h"
+#include "tpl_registry.h"
+
+/* ---- configuration ------------------------------------------------------------- */
+
+/* --registry-config, else $CMDAI_REGISTRY_CONFIG, else
+ * $XDG_CONFIG_HOME/cmdai/registries.json (~/.config/...) when it exists. */
+static const char *config_path(const char *opt, char *buf, size_t cap)
+{
+    if (opt)
+        return opt;
+    const char *e = getenv("CMDAI_REGISTRY_CONFIG");
+    if (e && *e)
+        return e;
+    const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (x && *x)
+        snprintf(buf, cap, "%s/cmdai/registries.json", x);
+    else
+        snprintf(buf, cap, "%s/.config/cmdai/registries.json", home && *home ? home : ".");
+    struct stat st;
+    return stat(buf, &st) == 0 ? buf : NULL;
+}
+
+/* Fill c from the options and the configuration file.  need_trust: load the
+ * publisher keys (an error when there are none).  0 or an exit status. */
+static int setup_client(cli_reg_opts *o, reg_client *c, bool need_trust, json_t **cfg_keep)
+{
+    char buf[PATH_MAX];
+    const char *cp = config_path(o->config, buf, sizeof buf);
+    json_t *cfg = NULL;
+    memset(c, 0, sizeof *c);
+    *cfg_keep = NULL;
+    if (cp) {
+        json_error_t je;
+        cfg = json_load_file(cp, JSON_REJECT_DUPLICATES, &je);
+        if (!cfg || !json_is_object(cfg)) {
+            fprintf(stderr, "%s:%d:%d: error: %s\n", cp, je.line, je.column, cfg ? "not a JSON object" : je.text);
+            json_decref(cfg);
+            return EXIT_DATAERR;
+        }
+        *cfg_keep = cfg;
+    }
+    for (size_t i = 0; i < o->nurls; i++)
+        c->urls[c->nurls++] = o->urls[i];
+    json_t *regs = json_object_get(cfg, "registries"), *u;
+    size_t i;
+    if (!o->nurls && json_is_array(regs))
+        json_array_foreach(regs, i, u)
+            if (json_is_string(u) && c->nurls < REG_MAX_REGISTRIES)
+                c->urls[c->nurls++] = json_string_value(u);
+    c->cache_dir = o->cache ? o->cache : json_string_value(json_object_get(cfg, "cache"));
+    c->offline = o->offline || json_is_true(json_object_get(cfg, "offline"));
+    const char *trust = o->trust ? o->trust : json_string_value(json_object_get(cfg, "trust"));
+    if (!trust)
+        trust = getenv("CMDAI_REGISTRY_TRUST");
+    if (need_trust) {
+        if (!trust || !*trust) {
+            fprintf(stderr, "%s: error: no trusted publisher keys (--registry-trust FILE|DIR, \"trust\" in the "
+                            "registry configuration, or $CMDAI_REGISTRY_TRUST)\n", cli_prog);
+            return EXIT_UNKNOWNKEY;
+        }
+        cmdai_error e = {0};
+        if (rt_trust_load(trust, c->keys, RT_TRUST_MAX, &c->nkeys, &e) != CMDAI_OK) {
+            fprintf(stderr, "%s: error: %s\n", e.source, e.text);
+            return exit_for_code(e.code);
+        }
+    }
+    return 0;
+}
+
+int cli_reg_opt(cli_reg_opts *o, int c, const char *arg)
+{
+    switch (c) {
+    case CLI_REG_OPT_REGISTRY:
+        if (o->nurls >= REG_MAX_REGISTRIES) {
+            fprintf(stderr, "%s: at most %d --registry options\n", cli_prog, REG_MAX_REGISTRIES);
+            return -1;
+        }
+        o->urls[o->nurls++] = arg;
+        return 1;
+    case CLI_REG_OPT_CONFIG: o->config = arg; return 1;
+    case CLI_REG_OPT_TRUST: o->trust = arg; return 1;
+    case CLI_REG_OPT_CACHE: o->cache = arg; return 1;
+    case CLI_REG_OPT_LOCKFILE: o->lockfile = arg; return 1;
+    case CLI_REG_OPT_OFFLINE: o->offline = true; return 1;
+    case CLI_REG_OPT_LOCKED: o->locked = true; return 1;
+    default: return 0;
+    }
+}
+
+struct cli_reg {
+    tpl_reg r;
+    json_t *cfg;
+    char lock[PATH_MAX];
+};
+
+int cli_reg_begin(cli_reg_opts *o, const char *template_path, struct cli_reg **out)
+{
+    *out = NULL;
+    struct cli_reg *cr = calloc(1, sizeof *cr);
+    if (!cr)
+        abort();
+    int rc = setup_client(o, &cr->r.c, false, &cr->cfg);
+    if (rc)
+        goto fail;
+    if (!cr->r.c.nurls) { /* no registry configured: names come from the standard directory */
+        if (o->locked) {
+            fprintf(stderr, "%s: error: --locked needs a registry (--registry or a registry configuration)\n",
+                    cli_prog);
+            rc = EXIT_USAGE;
+            goto fail;
+        }
+        json_decref(cr->cfg);
+        free(cr);
+        return 0;
+    }
+    json_decref(cr->cfg);
+    cr->cfg = NULL;
+    if ((rc = setup_client(o, &cr->r.c, true, &cr->cfg)))
+        goto fail;
+    if (o->lockfile) {
+        snprintf(cr->lock, sizeof cr->lock, "%s", o->lockfile);
+    } else {
+        const char *slash = strrchr(template_path, '/');
+        if (slash)
+            snprintf(cr->lock, sizeof cr->lock, "%.*s/cmdai.lock", (int)(slash - template_path), template_path);
+        else
+            snprintf(cr->lock, sizeof cr->lock, "cmdai.lock");
+    }
+    diag d;
+    diag_init(&d);
+    if (tpl_reg_open(&cr->r, cr->lock, o->locked, &d)) {
+        cli_diag(&d);
+        rc = cli_exit(&d);
+        tpl_reg_release(&cr->r);
+        goto fail;
+    }
+    *out = cr;
+    return 0;
+fail:
+    json_decref(cr->cfg);
+    free(cr);
+    return rc;
+}
+
+int cli_reg_end(struct cli_reg *cr, bool loaded)
+{
+    if (!cr)
+        return 0;
+    int rc = 0;
+    diag d;
+    diag_init(&d);
+    bool changed = false;
+    if (loaded) {
+        if (tpl_reg_finish(&cr->r, &changed, &d)) {
+            cli_diag(&d);
+            rc = cli_exit(&d);
+        } else if (changed) {
+            fprintf(stderr, "%s: wrote %s\n", cli_prog, cr->lock);
+        }
+    }
+    tpl_reg_release(&cr->r);
+    json_decref(cr->cfg);
+    free(cr);
+    return rc;
+}
+
+/* ---- verbs -------------------------------------------------------------------------- */
+
+#define REG_LONGOPTS                                                                                              \
+    {"registry", required_argument, 0, CLI_REG_OPT_REGISTRY},                                                     \
+        {"registry-config", required_argument, 0, CLI_REG_OPT_CONFIG},                                            \
+        {"registry-trust", required_argument, 0, CLI_REG_OPT_TRUST},                                              \
+        {"cache", required_argument, 0, CLI_REG_OPT_CACHE}, {"offline", no_argument, 0, CLI_REG_OPT_OFFLINE}
+
+static void usage_publish(FILE *f)
+{
+    fprintf(f, "usage: cmdai-policyc publish --registry DIR --key SECKEY TEMPLATE\n"
+               "\n"
+               "Add TEMPLATE (one YAML file; bases named, not paths) to the registry directory DIR:\n"
+               "its archive under archives/<sha256>.yaml and one signed line in index/<name>.\n"
+               "A published version never changes: the same content again is a no-op, other\n"
+               "content under the same version is refused.  New names must follow the naming\n"
+               "rules (docs/registry.md).  Exit 0, 64 usage, 65 refused, 66 cannot open, 73 cannot write.\n");
+}
+
+int cmd_publish(int argc, char **argv)
+{
+    static const struct option lo[] = {REG_LONGOPTS, {"key", required_argument, 0, 'k'},
+                                       {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    cli_reg_opts o = {0};
+    const char *key = NULL;
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "k:h", lo, NULL)) != -1) {
+        if (c == 'k')
+            key = optarg;
+        else if (c == 'j')
+            json = true;
+        else if (c == 'h')
+            return usage_publish(stdout), 0;
+        else if (cli_reg_opt(&o, c, optarg) != 1)
+            return usage_publish(stderr), EXIT_USAGE;
+    }
+    if (optind + 1 != argc || o.nurls != 1 || !key) {
+        fprintf(stderr, "%s publish: needs one --registry DIR, --key SECKEY and one TEMPLATE\n", cli_prog);
+        usage_publish(stderr);
+        return EXIT_USAGE;
+    }
+    diag d;
+    diag_init(&d);
+    json_t *line;
+    bool already;
+    if (reg_publish(o.urls[0], key, argv[optind], &line, &already, &d)) {
+        cli_diag(&d);
+        return d.code == CMDAI_E_IO && strstr(d.text, "cannot create") ? EXIT_CANTCREAT : cli_exit(&d);
+    }
+    const char *n = json_string_value(json_object_get(line, "name"));
+    const char *v = json_string_value(json_object_get(line, "vers"));
+    const char *g = json_string_value(json_object_get(line, "digest"));
+    if (json) {
+        char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        puts(s);
+        free(s);
+    } else if (already) {
+        printf("%s %s is already published with this content (%s); nothing to do\n", n, v, g);
+    } else {
+        printf("published %s %s (%s) by %s\n", n, v, g, json_string_value(json_object_get(line, "publisher")));
+    }
+    json_decref(line);
+    return 0;
+}
+
+static int yank_common(int argc, char **argv, bool yanked)
+{
+    static const struct option lo[] = {REG_LONGOPTS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    cli_reg_opts o = {0};
+    int c;
+    optind = 1;
+    const char *verb = yanked ? "yank" : "unyank";
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c == 'h') {
+            printf("usage: cmdai-policyc %s --registry DIR NAME@VERSION\n\n"
+                   "%s: resolution %s that version (a lockfile that pins it keeps working).\n",
+                   verb, yanked ? "Mark a published version yanked" : "Undo a yank",
+                   yanked ? "no longer picks" : "may pick again");
+            return 0;
+        }
+        if (cli_reg_opt(&o, c, optarg) != 1)
+            return EXIT_USAGE;
+    }
+    const char *spec = optind + 1 == argc ? argv[optind] : NULL, *at = spec ? strchr(spec, '@') : NULL;
+    if (!at || o.nurls != 1) {
+        fprintf(stderr, "%s %s: needs one --registry DIR and NAME@VERSION\n", cli_prog, verb);
+        return EXIT_USAGE;
+    }
+    char name[REG_NAME_MAX + 1];
+    if ((size_t)(at - spec) > REG_NAME_MAX) {
+        fprintf(stderr, "%s %s: name too long\n", cli_prog, verb);
+        return EXIT_USAGE;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)(at - spec), spec);
+    diag d;
+    diag_init(&d);
+    if (reg_set_yanked(o.urls[0], name, at + 1, yanked, &d)) {
+        cli_diag(&d);
+        return cli_exit(&d);
+    }
+    printf("%s %s %s\n", yanked ? "yanked" : "unyanked", name, at + 1);
+    return 0;
+}
+
+int cmd_yank(int argc, char **argv)
+{
+    return yank_common(argc, argv, true);
+}
+
+int cmd_unyank(int argc, char **argv)
+{
+    return yank_common(argc, argv, false);
+}
+
+/* The newest version that is not yanked (else the newest). */
+static json_t *latest(json_t *lines)
+{
+    json_t *best = NULL, *l;
+    tpl_semver bv, v;
+    bool best_yanked = true;
+    size_t i;
+    json_array_foreach(lines, i, l) {
+        const char *s = json_string_value(json_object_get(l, "vers"));
+        bool y = json_is_true(json_object_get(l, "yanked"));
+        if (!s || !tpl_semver_parse(s, strlen(s), &v))
+            continue;
+        if (!best || (best_yanked && !y) || (y == best_yanked && tpl_semver_cmp(&v, &bv) > 0)) {
+            best = l;
+            bv = v;
+            best_yanked = y;
+        }
+    }
+    return best;
+}
+
+static int read_opts(int argc, char **argv, const char *usage, cli_reg_opts *o, bool *json)
+{
+    static const struct option lo[] = {REG_LONGOPTS, {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c == 'j')
+            *json = true;
+        else if (c == 'h')
+            return fputs(usage, stdout), -1;
+        else if (cli_reg_opt(o, c, optarg) != 1)
+            return fputs(usage, stderr), EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cmd_search(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: cmdai-policyc search [--registry URL|DIR]... [--registry-config F] [--cache DIR]\n"
+        "                            [--offline] [--json] [QUERY]\n"
+        "\n"
+        "List templates whose name or description contains QUERY (all without one): the\n"
+        "newest usable version, its frameworks and description.\n";
+    cli_reg_opts o = {0};
+    bool json = false;
+    int rc = read_opts(argc, argv, usage, &o, &json);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind + 1 < argc)
+        return fputs(usage, stderr), EXIT_USAGE;
+    const char *q = optind < argc ? argv[optind] : "";
+    reg_client c;
+    json_t *cfg;
+    if ((rc = setup_client(&o, &c, false, &cfg)))
+        return rc;
+    if (!c.nurls) {
+        fprintf(stderr, "%s search: no registry (--registry or a registry configuration)\n", cli_prog);
+        json_decref(cfg);
+        return EXIT_USAGE;
+    }
+    diag d;
+    diag_init(&d);
+    size_t found = 0;
+    for (size_t u = 0; u < c.nurls && !rc; u++) {
+        json_t *names, *nm;
+        size_t i;
+        if (reg_fetch_names(&c, c.urls[u], &names, &d)) {
+            cli_diag(&d);
+            rc = cli_exit(&d);
+            break;
+        }
+        json_array_foreach(names, i, nm) {
+            const char *name = json_string_value(nm);
+            json_t *lines;
+            if (reg_fetch_index(&c, c.urls[u], name, &lines, &d)) {
+                cli_diag(&d);
+                rc = cli_exit(&d);
+                break;
+            }
+            json_t *l = lines ? latest(lines) : NULL;
+            const char *desc = l ? json_string_value(json_object_get(l, "description")) : NULL;
+            if (l && (strstr(name, q) || (desc && strcasestr(desc, q)))) {
+                found++;
+                if (json) {
+                    json_t *o2 = json_pack("{s:s,s:O,s:O,s:O,s:s}", "name", name, "version",
+                                           json_object_get(l, "vers"), "frameworks", json_object_get(l, "frameworks"),
+                                           "yanked", json_object_get(l, "yanked"), "registry", c.urls[u]);
+                    char *s = json_dumps(o2, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                    puts(s);
+                    free(s);
+                    json_decref(o2);
+                } else {
+                    char fw[256] = "";
+                    json_t *f;
+                    size_t k, n = 0;
+                    json_array_foreach(json_object_get(l, "frameworks"), k, f)
+                        n += (size_t)snprintf(fw + n, n < sizeof fw ? sizeof fw - n : 0, "%s%s", k ? "," : "",
+                                              json_string_value(f));
+                    size_t dl = desc ? strcspn(desc, "\n") : 0;
+                    printf("%-32s %-10s %-20s %.*s%s\n", name, json_string_value(json_object_get(l, "vers")),
+                           fw[0] ? fw : "-", (int)(dl > 60 ? 60 : dl), desc ? desc : "",
+                           json_is_true(json_object_get(l, "yanked")) ? " (yanked)" : "");
+                }
+            }
+            json_decref(lines);
+        }
+        json_decref(names);
+    }
+    json_decref(cfg);
+    if (!rc && !found && !json)
+        fprintf(stderr, "%s search: nothing matches '%s'\n", cli_prog, q);
+    return rc;
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: cmdai-policyc info [--registry URL|DIR]... [--registry-trust F|DIR] [--json] NAME\n"
+        "\n"
+        "Every published version of NAME: digest, dependencies, publisher key, yanked, and\n"
+        "whether the publisher signature verifies against the trusted keys (when given).\n";
+    cli_reg_opts o = {0};
+    bool json = false;
+    int rc = read_opts(argc, argv, usage, &o, &json);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind + 1 != argc)
+        return fputs(usage, stderr), EXIT_USAGE;
+    const char *name = argv[optind];
+    reg_client c;
+    json_t *cfg;
+    if ((rc = setup_client(&o, &c, o.trust != NULL, &cfg)))
+        return rc;
+    diag d;
+    diag_init(&d);
+    for (size_t u = 0; u < c.nurls; u++) {
+        json_t *lines, *l;
+        size_t i;
+        if (reg_fetch_index(&c, c.urls[u], name, &lines, &d)) {
+            cli_diag(&d);
+            json_decref(cfg);
+            return cli_exit(&d);
+        }
+        if (!lines)
+            continue;
+        json_array_foreach(lines, i, l) {
+            diag vd;
+            diag_init(&vd);
+            const char *status = !c.nkeys ? "not checked (no --registry-trust)"
+                                 : reg_line_verify(&c, l, c.urls[u], &vd) ? vd.text : "verified";
+            if (json) {
+                json_t *o2 = json_deep_copy(l);
+                json_object_del(o2, "sig");
+                json_object_set_new(o2, "signature", json_string(status));
+                json_object_set_new(o2, "registry", json_string(c.urls[u]));
+                char *s = json_dumps(o2, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                puts(s);
+                free(s);
+                json_decref(o2);
+                continue;
+            }
+            printf("%s %s%s\n  digest:     %s\n  publisher:  %s (%s)\n  tolerance:  %s\n", name,
+                   json_string_value(json_object_get(l, "vers")),
+                   json_is_true(json_object_get(l, "yanked")) ? " (yanked)" : "",
+                   json_string_value(json_object_get(l, "digest")),
+                   json_string_value(json_object_get(l, "publisher")), status,
+                   json_string_value(json_object_get(l, "risk_tolerance")));
+            const char *k;
+            json_t *v;
+            printf("  deps:      ");
+            if (!json_object_size(json_object_get(l, "deps")))
+                printf(" -");
+            json_object_foreach(json_object_get(l, "deps"), k, v)
+                printf(" %s@%s", k, json_string_value(v));
+            printf("\n");
+        }
+        json_decref(lines);
+        json_decref(cfg);
+        return 0;
+    }
+    fprintf(stderr, "%s info: no registry has a template named '%s'\n", cli_prog, name);
+    json_decref(cfg);
+    return EXIT_NOINPUT;
+}
