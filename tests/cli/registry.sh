@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# registry.sh — the template registry end to end (docs/registry.md): publish
+# into a directory that a real nginx serves on loopback, then search, info,
+# and build resolving `extends: [name@^range]` over HTTP with the ETag cache,
+# offline mode and cmdai.lock; and the attacks: tampered archive, altered
+# index line, untrusted publisher, yanked version, name squatting.
+set -euo pipefail
+source "$(dirname "$0")/lib.bash"
+TMP=$(mktemp -d)
+NGINX_PID=
+cleanup() {
+    if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# nginx as this user, everything in $TMP, on a free loopback port.
+start_nginx() { # ROOTDIR
+    local port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    mkdir -p "$TMP/ngx"
+    chmod 755 "$TMP"
+    { [ "$(id -u)" = 0 ] && echo "user root;"
+      cat <<NGX
+daemon off;
+worker_processes 1;
+pid $TMP/ngx/nginx.pid;
+error_log $TMP/ngx/error.log;
+events { worker_connections 64; }
+http {
+    access_log $TMP/ngx/access.log;
+    client_body_temp_path $TMP/ngx/body;
+    proxy_temp_path $TMP/ngx/proxy;
+    fastcgi_temp_path $TMP/ngx/fastcgi;
+    uwsgi_temp_path $TMP/ngx/uwsgi;
+    scgi_temp_path $TMP/ngx/scgi;
+    types { application/json json; text/yaml yaml; }
+    default_type application/octet-stream;
+    etag on;
+    server { listen 127.0.0.1:$port; root $1; }
+}
+NGX
+    } > "$TMP/ngx/nginx.conf"
+    /usr/sbin/nginx -p "$TMP/ngx" -c "$TMP/ngx/nginx.conf" -e "$TMP/ngx/error.log" &
+    NGINX_PID=$!
+    for _ in $(seq 50); do
+        if curl -s -o /dev/null "http://127.0.0.1:$port/"; then break; fi
+        sleep 0.1
+    done
+    URL="http://127.0.0.1:$port"
+}
+
+if [ ! -x /usr/sbin/nginx ]; then
+    echo "registry.sh: nginx is missing (make deps installs it)"; exit 1
+fi
+
+cd "$TMP"
+"$CC" keygen -p alice.pub -s alice.key > /dev/null
+"$CC" keygen -p mallory.pub -s mallory.key > /dev/null
+mkdir trust && cp alice.pub trust/
+REG=$TMP/www/registry
+mkdir -p "$TMP/www"
+
+mk_base() { # VERSION EXTRA-RULE-ID
+    cat > base.yaml <<YAML
+template:
+  name: org-base
+  version: $1
+  description: Org baseline for every team
+  compliance_frameworks: [SOC2]
+  risk_tolerance: low
+  safety:
+    default: allow
+    rules:
+      - id: fs.rm-root
+        match: rm -r ... /
+        risk: critical
+        action: deny
+      - id: $2
+        match: shred ...
+        risk: high
+        action: deny
+  tests:
+    deny: ["rm -rf /"]
+    allow: ["ls"]
+YAML
+}
+cat > team.yaml <<'YAML'
+template:
+  name: team-a
+  version: 0.1.0
+  extends: [org-base@^1.2]
+  safety:
+    rules:
+      - id: net.curl
+        match: curl ...
+        risk: high
+        action: warn
+  tests:
+    deny: ["rm -rf /"]
+    warn: ["curl https://example.org"]
+YAML
+
+# ---- publish ---------------------------------------------------------------------
+mk_base 1.2.0 fs.shred-v120
+expect_status 0 "publish org-base 1.2.0" "$CC" publish --registry "$REG" --key alice.key base.yaml
+grep -q '^published org-base 1.2.0 (sha256:' "$TMP/out" && ok "publish names version and digest" || bad "publish output: $(cat "$TMP/out")"
+expect_status 0 "publishing the same content again is a no-op" "$CC" publish --registry "$REG" --key alice.key base.yaml
+grep -q "already published" "$TMP/out" && ok "no-op said so" || bad "republish output"
+mk_base 1.2.0 fs.shred-changed
+expect_status 65 "republishing 1.2.0 with other content is refused" "$CC" publish --registry "$REG" --key alice.key base.yaml
+grep -q "immutable" "$TMP/err" && ok "immutability message" || bad "immutability message: $(cat "$TMP/err")"
+mk_base 1.3.0 fs.shred-v130
+expect_status 0 "publish org-base 1.3.0" "$CC" publish --registry "$REG" --key alice.key base.yaml
+[ "$(wc -l < "$REG/index/org-base")" = 2 ] && ok "one index line per version" || bad "index lines"
+[ -f "$REG/config.json" ] && grep -q '"registry_format": 1' "$REG/config.json" && ok "config.json at the root" || bad "config.json"
+ls "$REG"/archives/*.yaml | wc -l | grep -qx 2 && ok "archives addressed by digest" || bad "archives"
+for f in "$REG"/archives/*.yaml; do
+    h=$(basename "$f" .yaml); [ "$(sha256sum < "$f" | cut -d' ' -f1)" = "$h" ] || bad "archive $h digest"
+done
+
+# ---- name rules (squatting) -----------------------------------------------------
+squat() { # NAME WANT-STATUS LABEL
+    sed "s/name: org-base/name: $1/; s/version: 1.3.0/version: 1.0.0/" base.yaml > squat.yaml
+    expect_status "$2" "$3" "$CC" publish --registry "$REG" --key mallory.key squat.yaml
+}
+squat org-ba5e 65 "squatting: digit for letter (org-ba5e) refused"
+grep -q "confusable with the existing template 'org-base'" "$TMP/err" && ok "squatting message names org-base" || bad "squat msg: $(cat "$TMP/err")"
+squat orgbase 65 "squatting: dash dropped (orgbase) refused"
+squat 0rg-base 65 "invalid name (digit first) refused"
+squat registry 65 "reserved name refused"
+grep -q "reserved" "$TMP/err" && ok "reserved message" || bad "reserved msg"
+squat ab-- 65 "name with -- refused"
+[ ! -e "$REG/index/org-ba5e" ] && [ ! -e "$REG/index/orgbase" ] && ok "refused names left nothing behind" || bad "refused name wrote an index"
+
+# ---- over HTTP ----------------------------------------------------------------
+start_nginx "$TMP/www"
+R="$URL/registry"
+expect_status 0 "search over HTTP" "$CC" search --registry "$R" --cache cache org
+grep -q "^org-base *1.3.0 *SOC2" "$TMP/out" && ok "search shows newest version" || bad "search: $(cat "$TMP/out")"
+expect_status 0 "info over HTTP with trust" "$CC" info --registry "$R" --registry-trust trust --cache cache org-base
+[ "$(grep -c '(verified)' "$TMP/out")" = 2 ] && ok "info verifies both signatures" || bad "info: $(cat "$TMP/out")"
+
+BUILD_ARGS=(--registry "$R" --registry-trust trust --cache "$TMP/cache")
+expect_status 0 "build resolves org-base@^1.2 over HTTP" "$CC" build "${BUILD_ARGS[@]}" team.yaml -o team.cpb
+grep -q '"version": "1.3.0"' cmdai.lock && ok "cmdai.lock pins the newest match (1.3.0)" || bad "lock: $(cat cmdai.lock)"
+"$CC" inspect team.cpb > insp.txt 2>&1 || true
+grep -q "fs.shred-v130" insp.txt && ok "bundle holds the rules of 1.3.0" || bad "inspect: $(head -c 300 insp.txt)"
+grep -c 'If-None-Match\|" 304 ' "$TMP/ngx/access.log" > /dev/null || true
+expect_status 0 "second build uses the ETag cache" "$CC" build "${BUILD_ARGS[@]}" team.yaml -o team2.cpb
+grep -q '"GET /registry/index/org-base HTTP/1.1" 304' "$TMP/ngx/access.log" && ok "index revalidated with If-None-Match (304)" \
+    || bad "no 304 in access log: $(tail -3 "$TMP/ngx/access.log")"
+cmp -s team.cpb team2.cpb && ok "same lock, same bundle bytes" || bad "rebuild differs"
+
+# offline: served from the cache even with nginx unreachable
+expect_status 66 "offline with an empty cache fails" "$CC" build --registry "$R" --registry-trust trust \
+    --cache "$TMP/cache2" --offline --lockfile off.lock team.yaml -o x.cpb
+grep -q "offline and not in the cache" "$TMP/err" && ok "offline with an empty cache says so" || bad "offline msg: $(cat "$TMP/err")"
+[ ! -e x.cpb ] && ok "no bundle written" || bad "x.cpb written"
+expect_status 0 "offline build with the filled cache" "$CC" build "${BUILD_ARGS[@]}" --offline team.yaml -o team3.cpb
+cmp -s team.cpb team3.cpb && ok "offline bundle identical" || bad "offline bundle differs"
+
+# ---- the lockfile ---------------------------------------------------------------
+mk_base 1.4.0 fs.shred-v140
+expect_status 0 "publish org-base 1.4.0" "$CC" publish --registry "$REG" --key alice.key base.yaml
+expect_status 0 "build honours cmdai.lock (1.3.0) although 1.4.0 exists" "$CC" build "${BUILD_ARGS[@]}" team.yaml -o team4.cpb
+grep -q '"version": "1.3.0"' cmdai.lock && cmp -s team.cpb team4.cpb && ok "lock kept 1.3.0" || bad "lock moved: $(cat cmdai.lock)"
+expect_status 0 "a fresh lockfile picks 1.4.0" "$CC" build "${BUILD_ARGS[@]}" --lockfile new.lock team.yaml -o new.cpb
+grep -q '"version": "1.4.0"' new.lock && ok "new.lock pins 1.4.0" || bad "new.lock: $(cat new.lock)"
+sed 's/org-base@^1.2/org-base@^1.4/' team.yaml > team14.yaml
+cp cmdai.lock before.lock
+expect_status 65 "--locked refuses a change of the lockfile" "$CC" build "${BUILD_ARGS[@]}" --locked --lockfile cmdai.lock team14.yaml -o locked.cpb
+grep -q "forbids" "$TMP/err" && ok "--locked says why" || bad "--locked msg: $(cat "$TMP/err")"
+cmp -s before.lock cmdai.lock && [ ! -e locked.cpb ] && ok "--locked changed nothing" || bad "--locked wrote something"
+expect_status 0 "--locked with a matching lock builds" "$CC" build "${BUILD_ARGS[@]}" --locked team.yaml -o team5.cpb
+
+# ---- attack: yanked version -----------------------------------------------------------
+expect_status 0 "yank 1.4.0" "$CC" yank --registry "$REG" org-base@1.4.0
+expect_status 0 "yank 1.3.0" "$CC" yank --registry "$REG" org-base@1.3.0
+grep -q '"vers":"1.3.0".*"yanked":true' "$REG/index/org-base" && ok "yank flips only the flag" || bad "yank"
+expect_status 0 "info still verifies a yanked line (sig excludes yanked)" "$CC" info --registry "$R" --registry-trust trust --cache cache org-base
+[ "$(grep -c '(verified)' "$TMP/out")" = 3 ] && grep -q "1.3.0 (yanked)" "$TMP/out" && ok "info shows yanked" || bad "info: $(cat "$TMP/out")"
+expect_status 0 "yanked versions are skipped: fresh resolution picks 1.2.0" "$CC" build "${BUILD_ARGS[@]}" --lockfile y.lock team.yaml -o y.cpb
+grep -q '"version": "1.2.0"' y.lock && ok "resolution skipped yanked 1.3.0 and 1.4.0" || bad "y.lock: $(cat y.lock)"
+expect_status 0 "a lock that pins yanked 1.3.0 keeps working" "$CC" build "${BUILD_ARGS[@]}" --locked team.yaml -o team6.cpb
+cmp -s team.cpb team6.cpb && ok "pinned yanked version still builds the same bundle" || bad "pinned yanked"
+expect_status 65 "only yanked versions match ^1.3: refused" "$CC" build "${BUILD_ARGS[@]}" --lockfile z.lock team14.yaml -o z.cpb
+grep -q "matching versions are yanked" "$TMP/err" && ok "yank message" || bad "yank msg: $(cat "$TMP/err")"
+expect_status 0 "unyank 1.4.0" "$CC" unyank --registry "$REG" org-base@1.4.0
+
+# ---- attack: tampered template archive ------------------------------------------------
+cp team.cpb good.cpb
+A120=$(grep '"vers":"1.2.0"' "$REG/index/org-base" | python3 -c 'import json,sys; print(json.load(sys.stdin)["digest"][7:])')
+cp "$REG/archives/$A120.yaml" a120.bak
+sed -i 's/action: deny/action: allow/' "$REG/archives/$A120.yaml"
+expect_status 77 "tampered archive refused" "$CC" build "${BUILD_ARGS[@]}" --cache "$TMP/cache-t" --lockfile y.lock team.yaml -o team.cpb
+grep -q "tampered with" "$TMP/err" && ok "tamper message" || bad "tamper msg: $(cat "$TMP/err")"
+cmp -s team.cpb good.cpb && ok "previous bundle untouched after the tamper" || bad "bundle replaced"
+cp a120.bak "$REG/archives/$A120.yaml"
+
+# ---- attack: altered index line (digest swapped to another archive) ------------------
+cp "$REG/index/org-base" idx.bak
+python3 - "$REG/index/org-base" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+lines[2]["digest"] = lines[0]["digest"]      # 1.4.0 now points at 1.2.0's archive
+open(sys.argv[1], "w").write("".join(json.dumps(l, separators=(",", ":")) + "\n" for l in lines))
+PY
+expect_status 77 "altered index line refused" "$CC" build "${BUILD_ARGS[@]}" --cache "$TMP/cache-i" --lockfile i.lock team.yaml -o team.cpb
+grep -q "signature does not verify" "$TMP/err" && ok "altered line message" || bad "altered msg: $(cat "$TMP/err")"
+cp idx.bak "$REG/index/org-base"
+
+# ---- attack: arbitrary (untrusted) publisher key ------------------------------------
+mkdir mtrust && cp mallory.pub mtrust/
+expect_status 78 "publisher key not trusted" "$CC" build --registry "$R" --registry-trust mtrust --cache "$TMP/cache-m" --lockfile m.lock team.yaml -o team.cpb
+grep -q "which is not trusted" "$TMP/err" && ok "untrusted publisher message" || bad "untrusted msg: $(cat "$TMP/err")"
+cmp -s team.cpb good.cpb && ok "previous bundle untouched" || bad "bundle replaced"
+
+# ---- usage errors ---------------------------------------------------------------
+expect_status 64 "publish without --key" "$CC" publish --registry "$REG" base.yaml
+expect_status 64 "publish to a URL is refused" "$CC" publish --registry "$R" --key alice.key base.yaml
+expect_status 66 "info on an unknown name" "$CC" info --registry "$R" --cache cache nosuch
+printf 'template:\n  name: pathy\n  version: 1.0.0\n  extends: [./base.yaml]\n' > pathy.yaml
+expect_status 65 "a template extending by path cannot be published" "$CC" publish --registry "$REG" --key alice.key pathy.yaml
+grep -q "pathy.yaml:4:" "$TMP/err" && ok "error points at the extends entry" || bad "path msg: $(cat "$TMP/err")"
+
+finish
