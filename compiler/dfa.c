@@ -259,6 +259,91 @@ static void blame_fill(builder *b, dfa_blame *bl)
     free(cnt);
 }
 
+/* Bucket memo (note [bucket memo]): open addressing over (hash, bucket). */
+typedef struct memo {
+    uint64_t *hash;
+    uint32_t *off, *len, *target; /* bucket in pool[off .. off+len) */
+    size_t cap, n;
+    u32vec pool;
+} memo;
+
+static void memo_grow(memo *M)
+{
+    size_t ncap = M->cap ? M->cap * 2 : 4096;
+    uint64_t *nh = xrealloc(NULL, ncap, sizeof *nh);
+    uint32_t *no = xrealloc(NULL, ncap, sizeof *no), *nl = xrealloc(NULL, ncap, sizeof *nl),
+             *nt = xrealloc(NULL, ncap, sizeof *nt);
+    for (size_t i = 0; i < ncap; i++)
+        nt[i] = UINT32_MAX;
+    for (size_t i = 0; i < M->cap; i++)
+        if (M->target[i] != UINT32_MAX) {
+            size_t j = M->hash[i] & (ncap - 1);
+            while (nt[j] != UINT32_MAX)
+                j = (j + 1) & (ncap - 1);
+            nh[j] = M->hash[i];
+            no[j] = M->off[i];
+            nl[j] = M->len[i];
+            nt[j] = M->target[i];
+        }
+    free(M->hash);
+    free(M->off);
+    free(M->len);
+    free(M->target);
+    M->hash = nh;
+    M->off = no;
+    M->len = nl;
+    M->target = nt;
+    M->cap = ncap;
+}
+
+/* The DFA state of bucket v[0..n), or UINT32_MAX with *slot where to add it. */
+static uint32_t memo_find(memo *M, uint64_t h, const uint32_t *v, uint32_t n, size_t *slot)
+{
+    if ((M->n + 1) * 2 > M->cap)
+        memo_grow(M);
+    size_t j = h & (M->cap - 1);
+    for (; M->target[j] != UINT32_MAX; j = (j + 1) & (M->cap - 1))
+        if (M->hash[j] == h && M->len[j] == n && !memcmp(M->pool.v + M->off[j], v, n * sizeof *v))
+            return M->target[j];
+    *slot = j;
+    return UINT32_MAX;
+}
+
+static void memo_add(memo *M, size_t slot, uint64_t h, const uint32_t *v, uint32_t n, uint32_t target)
+{
+    M->hash[slot] = h;
+    M->off[slot] = (uint32_t)M->pool.n;
+    M->len[slot] = n;
+    M->target[slot] = target;
+    M->n++;
+    for (uint32_t i = 0; i < n; i++)
+        vpush(&M->pool, v[i]);
+}
+
+static void memo_release(memo *M)
+{
+    free(M->hash);
+    free(M->off);
+    free(M->len);
+    free(M->target);
+    free(M->pool.v);
+}
+
+/* Sort (already sorted is the common case: checked first) and drop repeats. */
+static void sort_unique(u32vec *a)
+{
+    size_t i = 1;
+    while (i < a->n && a->v[i - 1] <= a->v[i])
+        i++;
+    if (i < a->n)
+        qsort(a->v, a->n, sizeof *a->v, cmp_u32);
+    size_t o = a->n ? 1 : 0;
+    for (i = 1; i < a->n; i++)
+        if (a->v[i] != a->v[o - 1])
+            a->v[o++] = a->v[i];
+    a->n = o;
+}
+
 int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states, dfa *out, dfa_blame *blame)
 {
     builder b;
@@ -271,12 +356,16 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
         dfa_oom();
     uint32_t K = b.nclasses;
     u32vec *bucket = calloc(K, sizeof *bucket);
-    uint64_t *bhash = calloc(K, sizeof *bhash);
-    uint32_t *btarget = calloc(K, sizeof *btarget);
-    if (!bucket || !bhash || !btarget)
+    if (!bucket)
         dfa_oom();
-    enum { MEMO = 512 }; /* > 2 * 256 classes */
-    uint32_t memo_stamp[MEMO] = {0}, memo_cls[MEMO];
+    /* note [bucket memo]: the target of a bucket (the NFA states one class
+     * leads to) is a pure function of the bucket, and the same buckets recur
+     * across DFA states: every stage-end state moves on CMD to the hub, and
+     * every state inside a token moves to the same [token]* loops.  One
+     * global table from sorted, de-duplicated bucket to DFA state makes
+     * each distinct bucket cost one epsilon closure for the whole build. */
+    memo M;
+    memset(&M, 0, sizeof M);
     int isnew;
     b.tmp.n = 0;
     intern(&b, &isnew); /* state 0: dead */
@@ -298,24 +387,13 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
         for (uint32_t c = 0; c < K; c++) {
             uint32_t t = 0;
             if (bucket[c].n) {
-                bhash[c] = hash_u32s(bucket[c].v, bucket[c].n);
-                t = UINT32_MAX;
-                /* Memo of identical buckets of this state (stamped table). */
-                size_t j = bhash[c] & (MEMO - 1);
-                for (; memo_stamp[j] == d + 1; j = (j + 1) & (MEMO - 1)) {
-                    uint32_t e = memo_cls[j];
-                    if (bucket[e].n == bucket[c].n && bhash[e] == bhash[c] &&
-                        !memcmp(bucket[e].v, bucket[c].v, bucket[c].n * sizeof(uint32_t))) {
-                        t = btarget[e];
-                        break;
-                    }
-                }
+                u32vec *bk = &bucket[c];
+                sort_unique(bk);
+                uint64_t h = hash_u32s(bk->v, bk->n);
+                size_t slot;
+                t = memo_find(&M, h, bk->v, (uint32_t)bk->n, &slot);
                 if (t == UINT32_MAX) {
-                    memo_stamp[j] = d + 1;
-                    memo_cls[j] = c;
-                }
-                if (t == UINT32_MAX) {
-                    closure(&b, bucket[c].v, bucket[c].n);
+                    closure(&b, bk->v, bk->n);
                     t = intern(&b, &isnew);
                     if (isnew && max_states && b.sub_off.n > max_states) {
                         if (blame)
@@ -323,9 +401,9 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
                         rc = -1;
                         goto done;
                     }
+                    memo_add(&M, slot, h, bk->v, (uint32_t)bk->n, t);
                 }
             }
-            btarget[c] = t;
             vpush(&b.trans, t);
         }
     }
@@ -333,8 +411,7 @@ done:
     for (uint32_t c = 0; c < K; c++)
         free(bucket[c].v);
     free(bucket);
-    free(bhash);
-    free(btarget);
+    memo_release(&M);
     free(b.mark);
     free(b.stack.v);
     free(b.tmp.v);

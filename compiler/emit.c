@@ -180,6 +180,58 @@ static void fl_grow(freelist *f, size_t cap)
     f->cap = cap;
 }
 
+/* First-fit memo per exception pattern: slots are only ever filled, so a
+ * base that failed for one set of exception classes fails for it forever.
+ * Rows with the set a row already used resume the search after that row's
+ * base instead of rescanning the comb from its start; the result is the
+ * same first fit, reached in near linear time when thousands of rows share
+ * a pattern (every state inside a literal token has the same few). */
+typedef struct sigmemo {
+    uint64_t *hash;
+    size_t *next; /* smallest base not yet known to fail, + 1; 0 = empty */
+    size_t cap, n;
+} sigmemo;
+
+static size_t *sig_slot(sigmemo *m, const uint32_t *exc, uint32_t ne)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *nh = calloc(ncap, sizeof *nh);
+        size_t *nx = calloc(ncap, sizeof *nx);
+        if (!nh || !nx)
+            abort();
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->next[i]) {
+                size_t j = m->hash[i] & (ncap - 1);
+                while (nx[j])
+                    j = (j + 1) & (ncap - 1);
+                nh[j] = m->hash[i];
+                nx[j] = m->next[i];
+            }
+        free(m->hash);
+        free(m->next);
+        m->hash = nh;
+        m->next = nx;
+        m->cap = ncap;
+    }
+    /* The class set is identified by its hash alone: a collision only
+     * starts one search too late, so the hash is 64-bit and collision-free
+     * in practice; a wrong start is still a valid (non-overlapping) base. */
+    uint64_t h = 1469598103934665603ull ^ ne;
+    for (uint32_t e = 0; e < ne; e++)
+        h = (h ^ exc[e]) * 1099511628211ull;
+    h |= 1;
+    size_t j = h & (m->cap - 1);
+    while (m->next[j] && m->hash[j] != h)
+        j = (j + 1) & (m->cap - 1);
+    if (!m->next[j]) {
+        m->hash[j] = h;
+        m->next[j] = 1;
+        m->n++;
+    }
+    return &m->next[j];
+}
+
 /* Row displacement (first fit).  Returns the comb array. */
 static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
 {
@@ -196,6 +248,7 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
     uint32_t *exc = malloc(K * sizeof *exc);
     if (!cnt || !exc)
         abort();
+    sigmemo sm = {0};
     for (uint32_t s = 0; s < n; s++) {
         const uint32_t *row = r->trans + (size_t)s * K;
         /* default = most frequent target (ties: lowest state) */
@@ -220,8 +273,8 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
             continue;
         }
         /* Candidate bases put exc[0] on a free slot; try them in order. */
-        size_t base;
-        for (size_t p = fl_find(&fl, exc[0]);; p = fl_find(&fl, p + 1)) {
+        size_t base, *resume = sig_slot(&sm, exc, ne);
+        for (size_t p = fl_find(&fl, exc[0] + *resume - 1);; p = fl_find(&fl, p + 1)) {
             base = p - exc[0];
             if (base + K > cap) {
                 size_t nc = cap * 2;
@@ -241,6 +294,7 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
             if (e == ne)
                 break;
         }
+        *resume = base + 2;
         for (uint32_t e = 0; e < ne; e++) {
             comb[base + exc[e]] = (cpb_comb){s, row[exc[e]]};
             fl.next[base + exc[e]] = (uint32_t)(base + exc[e] + 1);
@@ -254,6 +308,8 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
     free(fl.next);
     free(cnt);
     free(exc);
+    free(sm.hash);
+    free(sm.next);
     *ncomb_out = (uint32_t)used;
     return comb;
 }
