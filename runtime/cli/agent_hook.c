@@ -17,6 +17,7 @@
 #include "verdict_json.h"
 #include "agent_hook.h"
 #include "hook.h"
+#include "hook_client.h"
 
 /* Hook payloads are a few KiB; a command line is at most CMDAI_MAX_COMMAND
  * (1 MiB) and JSON escaping can grow it, but an agent that sends more than
@@ -46,7 +47,7 @@ static void format_verdict(const cmdai_bundle *b, const cmdai_verdict *v, int e,
 static void usage_agent(FILE *f)
 {
     fprintf(f,
-            "usage: cmdai-policy agent-hook [--bundle FILE] [--trust PATH] [--state DIR] [--defer]\n"
+            "usage: cmdai-policy agent-hook [--bundle FILE] [--trust PATH] [--state DIR] [--defer] [--no-daemon]\n"
             "                               claude|gemini|copilot|cursor < hook-input.json\n"
             "\n"
             "Answer a coding agent's pre-tool hook: Claude Code PreToolUse (tool Bash), Gemini CLI\n"
@@ -56,7 +57,8 @@ static void usage_agent(FILE *f)
             "Other tools get an empty answer {}.  Malformed or oversized (> 1 MiB) input, and a\n"
             "missing or broken bundle, get deny (CMDAI_POLICY_FAIL=open: allow with a message).\n"
             "The answer is always one JSON object on stdout and the exit status 0, except 64 for\n"
-            "bad usage.  Options and defaults as for 'cmdai-policy check'.\n");
+            "bad usage.  Options and defaults as for 'cmdai-policy check', which also says when\n"
+            "cmdai-policyd decides instead (and records the decision with the agent's name).\n");
 }
 
 /* Read all of stdin up to max+1 bytes.  Owner: caller (free). */
@@ -104,17 +106,19 @@ int cmd_agent_hook(int argc, char **argv)
 {
     static const struct option lo[] = {{"bundle", required_argument, 0, 'b'}, {"trust", required_argument, 0, 't'},
                                        {"state", required_argument, 0, 's'},  {"defer", no_argument, 0, 'd'},
-                                       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+                                       {"no-daemon", no_argument, 0, 'D'},    {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
     const char *bundle = NULL;
     cmdai_open_opts oo = {0};
-    int defer = 0, c;
+    int defer = 0, no_daemon = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+b:t:s:dh", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+b:t:s:dDh", lo, NULL)) != -1) {
         switch (c) {
         case 'b': bundle = optarg; break;
         case 't': oo.trust = optarg; break;
         case 's': oo.state_dir = optarg; break;
         case 'd': defer = 1; break;
+        case 'D': no_daemon = 1; break;
         case 'h': usage_agent(stdout); return 0;
         default: usage_agent(stderr); return EXIT_USAGE;
         }
@@ -138,7 +142,7 @@ int cmd_agent_hook(int argc, char **argv)
     size_t len;
     int too_big;
     char *in = read_input(AH_MAX_INPUT, &len, &too_big);
-    char reason[1024];
+    char reason[HC_TEXT_MAX + 64];
     if (!in)
         return emit(ah_render(a, ANS_DENY, "cmdai-policy: out of memory reading the hook input; refusing"));
     if (too_big) {
@@ -166,12 +170,34 @@ int cmd_agent_hook(int argc, char **argv)
         return emit(ah_render(a, got < 0 ? ANS_DENY : ANS_NONE, got < 0 ? reason : NULL));
     }
 
+    /* cmdai-policyd when it runs (it verified its bundle and records the
+     * decision with the agent's name); in process when it does not. */
+    json_t *out = NULL;
+    const char *eb = getenv("CMDAI_POLICY_BUNDLE");
+    int fd = no_daemon ? -1 : hc_connect_default(bundle || oo.trust || oo.state_dir || (eb && *eb));
+    if (fd >= 0) {
+        hc_answer da;
+        if (hc_ask(fd, cmd, clen, NULL, agent_names[a], NULL, &da) == 0) {
+            snprintf(reason, sizeof reason, "cmdai-policy: %s", da.text);
+            enum answer ans = da.status == EXIT_DATAERR ? ANS_DENY : (enum answer)(da.status / EXIT_VERDICT_STEP);
+            if (ans == ANS_ALLOW)
+                out = ah_render(a, defer ? ANS_NONE : ANS_ALLOW, NULL);
+            else
+                out = ah_render(a, ans, reason);
+            hc_answer_release(&da);
+        }
+        close(fd);
+    }
+    if (out) {
+        json_decref(owned);
+        json_decref(root);
+        return emit(out);
+    }
     char buf[4096];
     if (!bundle)
         bundle = vj_default_bundle(buf, sizeof buf);
     cmdai_error err = {0};
     cmdai_bundle *b = cmdai_open(bundle, &oo, &err);
-    json_t *out;
     if (!b) {
         snprintf(reason, sizeof reason, "cmdai-policy: policy unavailable: %s: %s (%s); %s", err.source, err.text,
                  cmdai_code_name(err.code),

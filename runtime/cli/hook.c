@@ -96,6 +96,8 @@ int cmd_hook(int argc, char **argv)
         usage_hook(stdout);
         return 0;
     }
+    if (argc >= 2 && !strcmp(argv[1], "serve"))
+        return hook_serve(argc - 1, argv + 1);
     if (argc != 2) {
         usage_hook(stderr);
         return EXIT_USAGE;

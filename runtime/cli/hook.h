@@ -5,5 +5,7 @@
 
 int cmd_hook(int argc, char **argv);
 int cmd_agent_hook(int argc, char **argv);
+/* `cmdai-policy hook serve ...` (hook_serve.c); argv[0] is "serve". */
+int hook_serve(int argc, char **argv);
 
 #endif

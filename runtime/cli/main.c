@@ -15,6 +15,7 @@
 #include "audit_cli.h"
 #include "exitcodes.h"
 #include "hook.h"
+#include "hook_client.h"
 #include "verdict_json.h"
 
 static const char *prog = "cmdai-policy";
@@ -37,7 +38,7 @@ static void usage_main(FILE *f)
 static void usage_check(FILE *f)
 {
     fprintf(f,
-            "usage: cmdai-policy check [--bundle FILE] [--trust FILE|DIR] [--state DIR] [--json] -- COMMAND...\n"
+            "usage: cmdai-policy check [--bundle FILE] [--trust FILE|DIR] [--state DIR] [--json] [--no-daemon] -- COMMAND...\n"
             "       cmdai-policy check [--bundle FILE] [--trust FILE|DIR] [--state DIR] --batch < commands.txt\n"
             "\n"
             "Decide allow / warn / confirm / deny for a shell command line with a signed\n"
@@ -51,6 +52,10 @@ static void usage_check(FILE *f)
             "                  /var/lib/cmdai as root or ~/.local/state/cmdai)\n"
             "  --json          print the verdict as one JSON object\n"
             "  --batch         read one command per line on stdin, print one JSON verdict per line\n"
+            "  --no-daemon     decide in process even when cmdai-policyd is running.  Otherwise a\n"
+            "                  single command goes to the daemon ($CMDAI_POLICYD_SOCKET, or the default\n"
+            "                  socket when no bundle, trust or state was chosen), which decides with\n"
+            "                  its verified bundle and records the decision (docs/daemon.md)\n"
             "\n"
             "exit status: 0 allow, 10 warn, 20 confirm, 30 deny (with --batch: 0 when every line was\n"
             "decided, 65 when one could not be analysed); 64 usage, 65 bad input (command too long,\n"
@@ -109,6 +114,45 @@ static int check_batch(const cmdai_bundle *b)
     return rc ? rc : bad ? EXIT_DATAERR : 0;
 }
 
+/* One command decided by cmdai-policyd over fd: printed as in process, the
+ * same exit status.  -1: the daemon did not answer (decide in process). */
+static int check_daemon(int fd, int n, char **words, int json)
+{
+    size_t len;
+    char *cmd = vj_join_words(n, words, &len);
+    hc_answer a;
+    int r = hc_ask(fd, cmd, len, NULL, NULL, NULL, &a);
+    free(cmd);
+    if (r != 0)
+        return -1;
+    if (json) {
+        json_object_del(a.json, "id");
+        if (!json_object_get(a.json, "action")) /* the daemon refused to decide */
+            json_object_set_new(a.json, "action", json_string("deny"));
+        json_object_set_new(a.json, "decided_by", json_string("cmdai-policyd"));
+        char *s = json_dumps(a.json, JSON_COMPACT | JSON_ENSURE_ASCII);
+        puts(s ? s : "{}");
+        free(s);
+    } else {
+        /* check's text form: an error line on stderr, the verdict on stdout */
+        const char *t = a.text, *semi = strstr(t, "refusing (fail closed); ");
+        if (semi) {
+            fprintf(stderr, "%.*s\n", (int)(semi - t) + 22, t);
+            t = semi + 24;
+        } else if (a.status == EXIT_DATAERR) {
+            fprintf(stderr, "%s\n", t);
+            t = "deny";
+        }
+        printf("%s\n", t);
+    }
+    hc_answer_release(&a);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "%s: cannot write output: %s\n", prog, strerror(errno));
+        return EXIT_CANTCREAT;
+    }
+    return a.status;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     static const struct option lo[] = {{"bundle", required_argument, 0, 'b'},
@@ -116,19 +160,21 @@ static int cmd_check(int argc, char **argv)
                                        {"state", required_argument, 0, 's'},
                                        {"json", no_argument, 0, 'j'},
                                        {"batch", no_argument, 0, 'B'},
+                                       {"no-daemon", no_argument, 0, 'D'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     const char *bundle = NULL;
     cmdai_open_opts oo = {0};
-    int json = 0, batch = 0, c;
+    int json = 0, batch = 0, no_daemon = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+b:t:s:jBh", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+b:t:s:jBDh", lo, NULL)) != -1) {
         switch (c) {
         case 'b': bundle = optarg; break;
         case 't': oo.trust = optarg; break;
         case 's': oo.state_dir = optarg; break;
         case 'j': json = 1; break;
         case 'B': batch = 1; break;
+        case 'D': no_daemon = 1; break;
         case 'h': usage_check(stdout); return 0;
         default: usage_check(stderr); return EXIT_USAGE;
         }
@@ -141,6 +187,16 @@ static int cmd_check(int argc, char **argv)
     if (batch && optind < argc) {
         fprintf(stderr, "%s check: --batch reads commands from stdin; do not also pass one\n", prog);
         return EXIT_USAGE;
+    }
+    if (!batch && !no_daemon) {
+        const char *eb = getenv("CMDAI_POLICY_BUNDLE");
+        int fd = hc_connect_default(bundle || oo.trust || oo.state_dir || (eb && *eb));
+        if (fd >= 0) {
+            int rc = check_daemon(fd, argc - optind, argv + optind, json);
+            close(fd);
+            if (rc >= 0)
+                return rc;
+        }
     }
     char buf[4096];
     if (!bundle)

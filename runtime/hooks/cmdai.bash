@@ -47,17 +47,78 @@ __cmdai_react() {
     return 1
 }
 
+# Without the builtin: the coprocess (`cmdai-policy hook serve`, docs/hooks.md
+# "Overhead"), started on the first line, keeps the verified bundle (or a
+# cmdai-policyd connection) and answers over two FIFOs that stay open, so a
+# line costs no process start.  CMDAI_POLICY_COPROC=0 turns it off; if it
+# does not answer within 5 s, the program.
+__cmdai_n=0
+__cmdai_serve_stop() {
+    if [[ -n ${__cmdai_sfd-} ]]; then
+        printf '0\0\0\0' >&"$__cmdai_sfd" 2> /dev/null   # ID 0: quit
+        exec {__cmdai_sfd}>&- {__cmdai_afd}<&- 2> /dev/null
+    fi
+    unset __cmdai_sfd __cmdai_afd __cmdai_spid __cmdai_sdir
+}
+__cmdai_serve_start() {
+    local d
+    d=$(command mktemp -d 2> /dev/null) || return 1
+    if ! command mkfifo -m 600 "$d/req" "$d/ans" 2> /dev/null; then
+        command rm -rf -- "$d"
+        return 1
+    fi
+    # Its own process group, out of the job table: ^C and `jobs` do not see it.
+    # The subshell is gone at once; the coprocess watches this shell ($$).
+    __cmdai_spid=$(set -m; "$__cmdai_bin" hook serve --fifo "$d" --parent $$ --shell bash < /dev/null > /dev/null 2>&1 & echo $!)
+    __cmdai_skey=$1 __cmdai_sdir=$d
+    # Read-write opens do not wait for the other end; the request waits in the
+    # FIFO until the coprocess has opened it.
+    exec {__cmdai_sfd}<> "$d/req" {__cmdai_afd}<> "$d/ans"
+}
+__cmdai_ask_serve() {
+    local key="$__cmdai_bin|${CMDAI_POLICY_BUNDLE-}|${CMDAI_POLICY_TRUST-}|${CMDAI_POLICY_STATE-}|${CMDAI_POLICYD_SOCKET-}|${CMDAI_SESSION-}"
+    local id rc out
+    if [[ -z ${__cmdai_sfd-} || $__cmdai_skey != "$key" ]] || ! kill -0 "$__cmdai_spid" 2> /dev/null; then
+        __cmdai_serve_stop
+        __cmdai_serve_start "$key" || return 1
+    fi
+    ((++__cmdai_n))
+    printf '%s\0%s\0%s\0' "$__cmdai_n" "$PWD" "$1" >&"$__cmdai_sfd" 2> /dev/null || { __cmdai_serve_stop; return 1; }
+    # Answers to lines we gave up on are skipped by ID.
+    while IFS=' ' read -r -t 5 -u "$__cmdai_afd" id rc out; do
+        if [[ $id == "$__cmdai_n" ]]; then
+            __cmdai_rc=$rc __cmdai_out=$out
+            return 0
+        fi
+    done
+    __cmdai_serve_stop
+    return 1
+}
+
 # __cmdai_decide LINE: 0 to run it, 1 to refuse.
 __cmdai_decide() {
     local out rc
     if [[ $__cmdai_builtin == 1 ]]; then
         cmdai_check -- "$1"
         rc=$? out=${CMDAI_VERDICT-}
+    elif [[ ${CMDAI_POLICY_COPROC-} != 0 ]] && __cmdai_ask_serve "$1"; then
+        rc=$__cmdai_rc out=$__cmdai_out
     else
         out=$("$__cmdai_bin" check -- "$1" 2>&1)
         rc=$?
     fi
     __cmdai_react "$rc" "$out"
+}
+
+# The newest history line into h, without a subshell when the coprocess's
+# private directory is there to hold it.
+__cmdai_histline() {
+    if [[ -n ${__cmdai_sdir-} && -d $__cmdai_sdir ]] && HISTTIMEFORMAT= builtin history 1 > "$__cmdai_sdir/h"; then
+        IFS= read -r -d '' h < "$__cmdai_sdir/h"
+        h=${h%$'\n'}
+        return 0
+    fi
+    h=$(HISTTIMEFORMAT= builtin history 1)
 }
 
 # First in PROMPT_COMMAND: the previous line is over.
@@ -100,7 +161,7 @@ __cmdai_debug() {
             else
                 __cmdai_perline=0
             fi
-        elif h=$(HISTTIMEFORMAT= builtin history 1) && [[ $h =~ ^[[:space:]]*([0-9]+)[*[:space:]][[:space:]](.*)$ && ${BASH_REMATCH[1]} != "$__cmdai_hnum" ]]; then
+        elif __cmdai_histline && [[ $h =~ ^[[:space:]]*([0-9]+)[*[:space:]][[:space:]](.*)$ && ${BASH_REMATCH[1]} != "$__cmdai_hnum" ]]; then
             __cmdai_hnum=${BASH_REMATCH[1]} __cmdai_perline=1
             __cmdai_decide "${BASH_REMATCH[2]}" && __cmdai_block=0 || __cmdai_block=1
         else

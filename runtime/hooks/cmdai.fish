@@ -13,11 +13,78 @@ if status is-interactive; and not set -q __cmdai_loaded
         set -g __cmdai_bin @CMDAI_POLICY@
     end
 
+    # The coprocess (`cmdai-policy hook serve`, docs/hooks.md "Overhead"):
+    # started on the first line, it answers over two FIFOs in a private
+    # directory, so a line costs no process start.  fish cannot keep a file
+    # descriptor open, so each line opens the FIFOs; the coprocess holds both
+    # open, so the opens do not wait while it runs.  It is restarted when the
+    # CMDAI_POLICY* variables change; CMDAI_POLICY_COPROC=0 turns it off.
+    set -g __cmdai_n 0
+    function __cmdai_serve_start
+        set -l d (command mktemp -d 2>/dev/null); or return 1
+        if not command mkfifo -m 600 $d/req $d/ans 2>/dev/null
+            command rm -rf $d
+            return 1
+        end
+        command $__cmdai_bin hook serve --fifo $d --parent $fish_pid --shell fish </dev/null >/dev/null 2>&1 &
+        set -g __cmdai_srv $last_pid
+        disown $last_pid 2>/dev/null
+        set -g __cmdai_dir $d
+        set -g __cmdai_key $argv[1]
+    end
+    function __cmdai_serve_stop
+        # ID 0 asks it to quit (it also quits when this shell is gone).
+        if set -q __cmdai_srv; and test -d /proc/$__cmdai_srv
+            printf '0\0\0\0' > $__cmdai_dir/req
+        end
+        set -e __cmdai_srv
+    end
+    # __cmdai_ask LINE: sets __cmdai_rc and __cmdai_out as `check` would; 1 when
+    # the coprocess is not there (the caller runs the program).
+    function __cmdai_ask
+        test "$CMDAI_POLICY_COPROC" = 0; and return 1
+        set -l key "$__cmdai_bin|$CMDAI_POLICY_BUNDLE|$CMDAI_POLICY_TRUST|$CMDAI_POLICY_STATE|$CMDAI_POLICYD_SOCKET|$CMDAI_SESSION"
+        if set -q __cmdai_srv; and test "$__cmdai_key" != "$key"
+            __cmdai_serve_stop
+        end
+        # /proc/PID: it is alive, so opening its FIFOs will not block.
+        if not set -q __cmdai_srv; or not test -d /proc/$__cmdai_srv
+            set -e __cmdai_srv
+            __cmdai_serve_start "$key"; or return 1
+            # Wait (bounded) until it has the FIFOs open.
+            for i in (seq 200)
+                test -e /proc/$__cmdai_srv/fd/4; and break
+                test -d /proc/$__cmdai_srv; or break
+                sleep 0.01
+            end
+            test -e /proc/$__cmdai_srv/fd/4; or begin; set -e __cmdai_srv; return 1; end
+        end
+        set -g __cmdai_n (math $__cmdai_n + 1)
+        printf '%s\0%s\0%s\0' $__cmdai_n $PWD $argv[1] > $__cmdai_dir/req; or return 1
+        # Answers to lines we gave up on (none in practice) are skipped by ID.
+        while read -l id rc out < $__cmdai_dir/ans
+            if test "$id" = $__cmdai_n
+                set -g __cmdai_rc $rc
+                set -g __cmdai_out $out
+                return 0
+            end
+        end
+        set -e __cmdai_srv
+        return 1
+    end
+
     # __cmdai_decide LINE: 0 to run it, 1 to refuse; talks to the user on stderr.
     function __cmdai_decide
-        set -l out ($__cmdai_bin check -- $argv[1] 2>&1)
-        set -l rc $status
-        set out (string join '; ' -- $out)
+        set -l out
+        set -l rc
+        if __cmdai_ask $argv[1]
+            set out $__cmdai_out
+            set rc $__cmdai_rc
+        else
+            set out ($__cmdai_bin check -- $argv[1] 2>&1)
+            set rc $status
+            set out (string join '; ' -- $out)
+        end
         switch $rc
             case 0
                 return 0

@@ -17,12 +17,61 @@ typeset -g __cmdai_bin=${CMDAI_POLICY_BIN:-@CMDAI_POLICY@}
 # would.  With CMDAI_POLICYD_SOCKET set and zsh/net/socket available, asks
 # the daemon (docs/daemon.md) over one kept-open connection instead of
 # starting a process; no daemon there: the program.
+# Otherwise the coprocess (`cmdai-policy hook serve`, docs/hooks.md
+# "Overhead"): started on the first line, it keeps the verified bundle (or a
+# daemon connection) and answers over two FIFOs that stay open, so a line
+# costs no process start.  CMDAI_POLICY_COPROC=0 turns it off; if it does not
+# answer within 5 s, the program.
 __cmdai_ask() {
     if [[ -n ${CMDAI_POLICYD_SOCKET-} ]] && __cmdai_ask_daemon "$1"; then
         return
     fi
+    if [[ ${CMDAI_POLICY_COPROC-} != 0 ]] && __cmdai_ask_serve "$1"; then
+        return
+    fi
     __cmdai_out=$("$__cmdai_bin" check -- "$1" 2>&1)
     __cmdai_rc=$?
+}
+
+typeset -gi __cmdai_n=0
+__cmdai_serve_stop() {
+    if [[ -n ${__cmdai_sfd-} ]]; then
+        print -rn -u $__cmdai_sfd -- $'0\0\0\0' 2> /dev/null   # ID 0: quit
+        exec {__cmdai_sfd}>&- {__cmdai_afd}<&- 2> /dev/null
+    fi
+    unset __cmdai_sfd __cmdai_afd __cmdai_spid
+}
+__cmdai_serve_start() {
+    local d
+    d=$(command mktemp -d 2> /dev/null) || return 1
+    if ! command mkfifo -m 600 $d/req $d/ans 2> /dev/null; then
+        command rm -rf -- $d
+        return 1
+    fi
+    "$__cmdai_bin" hook serve --fifo $d --parent $$ --shell zsh < /dev/null > /dev/null 2>&1 &!
+    typeset -g __cmdai_spid=$! __cmdai_skey=$1 __cmdai_sfd __cmdai_afd
+    # Read-write opens do not wait for the other end; the request waits in the
+    # FIFO until the coprocess has opened it.
+    exec {__cmdai_sfd}<> $d/req {__cmdai_afd}<> $d/ans
+}
+__cmdai_ask_serve() {
+    local key="$__cmdai_bin|${CMDAI_POLICY_BUNDLE-}|${CMDAI_POLICY_TRUST-}|${CMDAI_POLICY_STATE-}|${CMDAI_POLICYD_SOCKET-}|${CMDAI_SESSION-}"
+    local id rc out
+    if [[ -z ${__cmdai_sfd-} || $__cmdai_skey != "$key" ]] || ! kill -0 $__cmdai_spid 2> /dev/null; then
+        __cmdai_serve_stop
+        __cmdai_serve_start "$key" || return 1
+    fi
+    (( ++__cmdai_n ))
+    print -rn -u $__cmdai_sfd -- "$__cmdai_n"$'\0'"$PWD"$'\0'"$1"$'\0' 2> /dev/null || { __cmdai_serve_stop; return 1; }
+    # Answers to lines we gave up on are skipped by ID.
+    while read -r -t 5 -u $__cmdai_afd id rc out; do
+        if [[ $id == $__cmdai_n ]]; then
+            __cmdai_rc=$rc __cmdai_out=$out
+            return 0
+        fi
+    done
+    __cmdai_serve_stop
+    return 1
 }
 
 __cmdai_ask_daemon() {
