@@ -54,6 +54,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* test --coverage (cmd_coverage.c): cmd_test puts CLI_COV_OPTIONS in its
  * option table, hands those options to cli_cov_option, calls cli_cov_begin
