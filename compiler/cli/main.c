@@ -172,6 +172,7 @@ static void usage(FILE *f)
             "  yank NAME@VERSION       mark a published version yanked (unyank undoes it)\n"
             "  search [QUERY]          list templates in the configured registries\n"
             "  info NAME               every published version of a template\n"
+            "  provision               write or update a signed fleet repository (docs/fleet.md)\n"
             "  report --framework FW BUNDLE [LOG...]  compliance report: controls, rules, audit evidence\n"
             "\n"
             "Run 'cmdai-policyc <verb> --help' for the options of a verb.  Exit status:\n"
@@ -194,7 +195,7 @@ int main(int argc, char **argv)
                  {"sign", cmd_sign},       {"verify", cmd_verify},
                  {"diff", cmd_diff},       {"publish", cmd_publish}, {"yank", cmd_yank},
                  {"unyank", cmd_unyank},   {"search", cmd_search}, {"info", cmd_info},
-                 {"report", cmd_report}};
+                 {"report", cmd_report},   {"provision", cmd_provision}};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (!strcmp(argv[1], verbs[i].name))
             return verbs[i].fn(argc - 1, argv + 1);
