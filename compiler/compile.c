@@ -42,6 +42,8 @@ typedef struct cc {
     uint32_t gstart;   /* stage start: the marker state */
     cc_atom *atoms;
     uint32_t natoms, atomcap;
+    uint32_t *atom_slot; /* open addressing over (eager, key): atom index + 1, 0 = empty */
+    uint32_t atom_slots;
     uint32_t atom_dyn, atom_tools;
     const tpl_pattern *src; /* the pattern being compiled, for diagnostics */
 } cc;
@@ -103,14 +105,38 @@ static int stage_frag(cc *c, pat_ctx *pc, const ast_node *n, int eager, nfa_frag
     return pat_stage(pc, n, eager, out);
 }
 
+static uint32_t atom_hash(const char *key, int eager)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)eager;
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    return h;
+}
+
+/* Equal patterns (same ast_dump text, same eagerness) share one atom. */
 static int build_atom(cc *c, const ast_node *n, int eager, uint32_t *id)
 {
     char *key = ast_dump(c->a, n);
-    for (uint32_t i = 0; i < c->natoms; i++)
-        if (c->atoms[i].eager == eager && !strcmp(c->atoms[i].key, key)) {
-            *id = c->atoms[i].id;
+    if ((c->natoms + 1) * 2 > c->atom_slots) { /* the table: arena memory, rebuilt when it doubles */
+        uint32_t ncap = c->atom_slots ? c->atom_slots * 2 : 256;
+        c->atom_slot = arena_array(c->a, ncap, sizeof *c->atom_slot);
+        memset(c->atom_slot, 0, ncap * sizeof *c->atom_slot);
+        c->atom_slots = ncap;
+        for (uint32_t i = 0; i < c->natoms; i++) {
+            uint32_t j = atom_hash(c->atoms[i].key, c->atoms[i].eager) & (ncap - 1);
+            while (c->atom_slot[j])
+                j = (j + 1) & (ncap - 1);
+            c->atom_slot[j] = i + 1;
+        }
+    }
+    uint32_t slot = atom_hash(key, eager) & (c->atom_slots - 1);
+    for (; c->atom_slot[slot]; slot = (slot + 1) & (c->atom_slots - 1)) {
+        const cc_atom *at = &c->atoms[c->atom_slot[slot] - 1];
+        if (at->eager == eager && !strcmp(at->key, key)) {
+            *id = at->id;
             return 0;
         }
+    }
     const ast_node *st[64];
     int k = 0;
     pat_ctx pc = {.m = &c->m, .t = c->t, .a = c->a, .d = c->d, .file = c->src->pos.file,
@@ -137,6 +163,7 @@ static int build_atom(cc *c, const ast_node *n, int eager, uint32_t *id)
     }
     uint32_t aid = c->natoms;
     c->atoms[c->natoms++] = (cc_atom){key, eager, aid};
+    c->atom_slot[slot] = aid + 1; /* the slot found free above: building the atom added no atom */
     nfa_link(&c->m, f.out, accept_state(c, aid));
     hub_add(c, f.in);
     *id = aid;

@@ -71,6 +71,8 @@ typedef struct builder {
     /* closure scratch */
     uint32_t *mark, stamp;
     u32vec stack, tmp;
+    uint32_t *sc_off, *sc_len; /* seed closures, UINT32_MAX = not yet */
+    u32vec sc_pool;
     /* output */
     u32vec trans;
     u32vec acc_off, acc_len, acc_pool;
@@ -121,31 +123,33 @@ static void make_classes(builder *b)
     }
 }
 
+static void sort_unique(u32vec *a);
+
 static int important(const nfa_state *s)
 {
     return s->set != NFA_NONE || s->accept >= 0;
 }
 
-/* Epsilon closure of seeds -> sorted important states in b->tmp. */
-static void closure(builder *b, const uint32_t *seeds, size_t n)
+/* Epsilon closure of one NFA state -> sorted important states, computed once
+ * and kept in sc_pool (note [seed closures]). */
+static void seed_closure(builder *b, uint32_t seed)
 {
     const nfa *m = b->m;
+    if (b->sc_off[seed] != UINT32_MAX)
+        return;
     if (++b->stamp == 0) {
         memset(b->mark, 0, m->n * sizeof *b->mark);
         b->stamp = 1;
     }
-    b->tmp.n = 0;
+    size_t from = b->sc_pool.n;
     b->stack.n = 0;
-    for (size_t i = 0; i < n; i++)
-        if (b->mark[seeds[i]] != b->stamp) {
-            b->mark[seeds[i]] = b->stamp;
-            vpush(&b->stack, seeds[i]);
-        }
+    b->mark[seed] = b->stamp;
+    vpush(&b->stack, seed);
     while (b->stack.n) {
         uint32_t s = b->stack.v[--b->stack.n];
         const nfa_state *st = &m->st[s];
         if (important(st))
-            vpush(&b->tmp, s);
+            vpush(&b->sc_pool, s);
         if (st->e1 != NFA_NONE && b->mark[st->e1] != b->stamp) {
             b->mark[st->e1] = b->stamp;
             vpush(&b->stack, st->e1);
@@ -155,7 +159,60 @@ static void closure(builder *b, const uint32_t *seeds, size_t n)
             vpush(&b->stack, st->e2);
         }
     }
-    qsort(b->tmp.v, b->tmp.n, sizeof *b->tmp.v, cmp_u32);
+    size_t n = b->sc_pool.n - from;
+    if (n > 1)
+        qsort(b->sc_pool.v + from, n, sizeof(uint32_t), cmp_u32);
+    b->sc_off[seed] = (uint32_t)from;
+    b->sc_len[seed] = (uint32_t)n;
+}
+
+/* Epsilon closure of seeds (sorted, distinct) -> sorted important states in
+ * b->tmp.  note [seed closures]: the closure of a set is the union of its
+ * members' closures, each computed once per build.  The small ones are
+ * concatenated and sorted, then merged once with the largest, so the one
+ * large closure a bucket often holds (the hub after CMD: one entry per atom)
+ * is copied, not sorted or walked again. */
+static void closure(builder *b, const uint32_t *seeds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        seed_closure(b, seeds[i]);
+    b->tmp.n = 0;
+    if (n == 1) {
+        const uint32_t *v = b->sc_pool.v + b->sc_off[seeds[0]];
+        for (uint32_t i = 0; i < b->sc_len[seeds[0]]; i++)
+            vpush(&b->tmp, v[i]);
+        return;
+    }
+    /* All but the largest closure: concatenated, sorted, made unique. */
+    uint32_t big = seeds[0];
+    for (size_t i = 1; i < n; i++)
+        if (b->sc_len[seeds[i]] > b->sc_len[big])
+            big = seeds[i];
+    for (size_t i = 0; i < n; i++) {
+        if (seeds[i] == big)
+            continue;
+        const uint32_t *v = b->sc_pool.v + b->sc_off[seeds[i]];
+        for (uint32_t k = 0; k < b->sc_len[seeds[i]]; k++)
+            vpush(&b->tmp, v[k]);
+    }
+    sort_unique(&b->tmp);
+    /* Then one merge with the largest. */
+    const uint32_t *v = b->sc_pool.v + b->sc_off[big];
+    size_t vn = b->sc_len[big], x = 0, y = 0;
+    b->stack.n = 0;
+    while (x < b->tmp.n && y < vn) {
+        uint32_t p = b->tmp.v[x], q = v[y];
+        vpush(&b->stack, p < q ? p : q);
+        x += p <= q;
+        y += q <= p;
+    }
+    while (x < b->tmp.n)
+        vpush(&b->stack, b->tmp.v[x++]);
+    while (y < vn)
+        vpush(&b->stack, v[y++]);
+    u32vec t = b->tmp;
+    b->tmp = b->stack;
+    b->stack = t;
 }
 
 static void hgrow(builder *b)
@@ -352,8 +409,11 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     b.marker = marker;
     make_classes(&b);
     b.mark = calloc(m->n ? m->n : 1, sizeof *b.mark);
+    b.sc_off = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sc_off);
+    b.sc_len = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sc_len);
     if (!b.mark)
         dfa_oom();
+    memset(b.sc_off, 0xff, (m->n ? m->n : 1) * sizeof *b.sc_off);
     uint32_t K = b.nclasses;
     u32vec *bucket = calloc(K, sizeof *bucket);
     if (!bucket)
@@ -415,6 +475,9 @@ done:
     free(b.mark);
     free(b.stack.v);
     free(b.tmp.v);
+    free(b.sc_off);
+    free(b.sc_len);
+    free(b.sc_pool.v);
     free(b.pool.v);
     free(b.sub_off.v);
     free(b.sub_len.v);
