@@ -30,6 +30,7 @@
 #include "cmdai/policy.h"
 #include "exitcodes.h"
 #include "ship.h"
+#include "fleet.h"
 #include "verdict_json.h"
 
 #define READ_CHUNK 65536
@@ -67,6 +68,8 @@ typedef struct server {
     size_t ntouched, touched_cap;
     client *clients; /* list head */
     ship *shipper;   /* NULL unless --ship-url */
+    ship *syslog;    /* NULL unless --ship-syslog */
+    fleet *fleet;    /* NULL unless --fleet (issue 6, fleet.c) */
     bool any_dead;
 } server;
 
@@ -380,6 +383,8 @@ static json_t *status_json(server *s)
         json_object_set_new(o, "audit", json_null());
     }
     json_object_set_new(o, "shipping", s->shipper ? ship_status(s->shipper) : json_null());
+    json_object_set_new(o, "syslog_shipping", s->syslog ? ship_status(s->syslog) : json_null());
+    json_object_set_new(o, "fleet", s->fleet ? fleet_status(s->fleet) : json_null());
     return o;
 }
 
@@ -643,6 +648,9 @@ static void usage(FILE *f)
             "                     [--checkpoint-secs T] [--rotate-bytes B] [--max-request BYTES]\n"
             "                     [--max-clients N] [--idle-timeout SECONDS] [--no-fsync]\n"
             "                     [--ship-url URL [--ship-format splunk-hec|datadog]]  (token: $CMDAI_SHIP_TOKEN)\n"
+            "                     [--fleet URL --fleet-root ROOT.json --scope NAME [--fleet-state DIR]\n"
+            "                      [--fleet-interval SECONDS]]  (pull signed bundles: docs/fleet.md)\n"
+            "                     [--ship-syslog tcp://HOST:PORT|udp://HOST:PORT]  (RFC 5424; TCP framed per RFC 6587)\n"
             "\n"
             "Answer newline-delimited JSON requests {\"cmd\": \"...\", \"cwd\", \"session\", \"shell\", \"agent\", \"id\"}\n"
             "with one verdict per line, recording every decision in the audit trail before answering.\n"
@@ -664,6 +672,12 @@ static const char *default_socket(char *buf, size_t cap)
     return "/run/cmdai/policyd.sock";
 }
 
+/* ---- fleet (issue 6): a verified download goes live through load_bundle ---- */
+static int fleet_reload(void *arg)
+{
+    return load_bundle(arg, "fleet") == CMDAI_OK ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -676,18 +690,23 @@ int main(int argc, char **argv)
         {"max-clients", required_argument, 0, 'M'}, {"idle-timeout", required_argument, 0, 'i'},
         {"no-fsync", no_argument, 0, 'F'},         {"help", no_argument, 0, 'h'},
         {"ship-url", required_argument, 0, 'U'},   {"ship-format", required_argument, 0, 'f'},
+        {"ship-syslog", required_argument, 0, 'Y'},
+        {"fleet", required_argument, 0, 0x400},    {"fleet-root", required_argument, 0, 0x401},
+        {"scope", required_argument, 0, 0x402},    {"fleet-state", required_argument, 0, 0x403},
+        {"fleet-interval", required_argument, 0, 0x404},
         {0, 0, 0, 0}};
+    fleet_opts fo = {0};
     server s = {0};
     rt_audit_opts ao = {0};
     const char *group = NULL;
     bool no_audit = false;
-    const char *ship_url = NULL, *ship_format = "splunk-hec";
+    const char *ship_url = NULL, *ship_format = "splunk-hec", *ship_syslog = NULL;
     char sockbuf[4096], bbuf[4096], lbuf[4096];
     s.max_req = 64 * 1024;
     s.max_clients = 4096;
     s.idle_ms = 10000;
     int c;
-    while ((c = getopt_long(argc, argv, "S:g:b:t:s:l:Nk:n:T:R:m:M:i:FhU:f:", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "S:g:b:t:s:l:Nk:n:T:R:m:M:i:FhU:f:Y:", lo, NULL)) != -1) {
         switch (c) {
         case 'S': s.sock_path = optarg; break;
         case 'g': group = optarg; break;
@@ -705,7 +724,13 @@ int main(int argc, char **argv)
         case 'i': s.idle_ms = (int)(strtod(optarg, NULL) * 1000); break;
         case 'F': ao.no_sync = true; break;
         case 'U': ship_url = optarg; break;
+        case 'Y': ship_syslog = optarg; break;
         case 'f': ship_format = optarg; break;
+        case 0x400: fo.url = optarg; break;
+        case 0x401: fo.root_path = optarg; break;
+        case 0x402: fo.scope = optarg; break;
+        case 0x403: fo.state_dir = optarg; break;
+        case 0x404: fo.interval_s = strtod(optarg, NULL); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -735,6 +760,14 @@ int main(int argc, char **argv)
     }
     s.started_ms = now_ms();
     signal(SIGPIPE, SIG_IGN);
+    if (fo.url) { /* fleet: one verified poll before the first load */
+        char e[700];
+        s.fleet = fleet_start(&fo, s.bundle_path, e, sizeof e);
+        if (!s.fleet) {
+            logmsg("fleet: %s", e);
+            return EXIT_USAGE;
+        }
+    }
     if (load_bundle(&s, "start") != CMDAI_OK)
         return EXIT_NOINPUT;
     cmdai_error err = {0};
@@ -750,6 +783,14 @@ int main(int argc, char **argv)
         char e[256];
         s.shipper = ship_start(ship_url, ship_format, getenv("CMDAI_SHIP_TOKEN"), s.audit_path, s.audit, e, sizeof e);
         if (!s.shipper) {
+            logmsg("shipping: %s", e);
+            return EXIT_USAGE;
+        }
+    }
+    if (ship_syslog) {
+        char e[256];
+        s.syslog = ship_start(ship_syslog, "syslog", NULL, s.audit_path, s.audit, e, sizeof e);
+        if (!s.syslog) {
             logmsg("shipping: %s", e);
             return EXIT_USAGE;
         }
@@ -825,6 +866,7 @@ int main(int argc, char **argv)
             }
             s.ntouched = 0;
             ship_poke(s.shipper);
+            ship_poke(s.syslog);
         }
         /* Dead clients are freed here, after every pointer to them in this turn is gone. */
         int64_t now = now_ms();
@@ -835,6 +877,8 @@ int main(int argc, char **argv)
             sweep(&s, now, idle);
         if (s.audit)
             rt_audit_tick(s.audit, now, &err);
+        if (fleet_pending(s.fleet))
+            fleet_activate(s.fleet, fleet_reload, &s);
         struct stat bst, sst;
         static int64_t last_stat;
         if (now - last_stat >= 1000) {
@@ -846,6 +890,8 @@ int main(int argc, char **argv)
     }
     logmsg("stopping: sealing the audit trail");
     ship_stop(s.shipper); /* one last attempt to send what is durable */
+    ship_stop(s.syslog);
+    fleet_stop(s.fleet);
     int out = 0;
     if (s.audit && rt_audit_close(s.audit, &err) != CMDAI_OK) {
         logmsg("audit: %s: %s", err.source, err.text);
