@@ -129,6 +129,15 @@ $(GEN)/hook_snippets.inc: $(HOOK_SRC)
 	done > $@.tmp && mv $@.tmp $@
 $(BUILD)/obj/runtime/cli/hook.o: $(GEN)/hook_snippets.inc
 
+# lint's compliance control lists (docs/compliance/controls/<FRAMEWORK>.txt), compiled in.
+CONTROLS = $(sort $(wildcard docs/compliance/controls/*.txt))
+$(GEN)/lint_controls.inc: $(CONTROLS)
+	@mkdir -p $(GEN)
+	@for f in $(CONTROLS); do printf '{"%s",\n' "$$(basename $$f .txt)"; \
+	  grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$$' $$f | sed -e 's/[[:space:]]*$$//; s/^/ "/; s/$$/\\n"/'; \
+	  printf '},\n'; done > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/compiler/lint.o: $(GEN)/lint_controls.inc
+
 # Per-command cost of each shell hook (figures for docs/hooks.md, not a test).
 bench-hooks: all
 	BIN=$(abspath $(BUILD)/bin) LIB=$(abspath $(BUILD)/lib) bash tests/cli/bench_hooks.bash

@@ -1,13 +1,16 @@
-/* cmd_lint.c — `cmdai-policyc lint`: load, resolve and compile templates
- * without writing anything. */
+/* cmd_lint.c — `cmdai-policyc lint`: the checks of compiler/lint.c on each
+ * template, printed as text, JSON, SARIF 2.1.0 or GitHub workflow commands
+ * (docs/lint.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "exitcodes.h"
+#include "lint.h"
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -23,80 +26,263 @@ static int parse_u64(const char *s, uint64_t *out)
 static void usage_lint(FILE *f)
 {
     fprintf(f,
-            "usage: cmdai-policyc lint [--stdlib DIR] [--max-states N] [--require-cases] TEMPLATE...\n"
+            "usage: cmdai-policyc lint [--format text|json|sarif|github] [--error-on LEVEL]\n"
+            "                          [--severity CODE=LEVEL]... [--rule-states N] [--stdlib DIR]\n"
+            "                          [--max-states N] [--list-codes] TEMPLATE...\n"
             "\n"
-            "Load, resolve and compile each template without writing anything; report the\n"
-            "first error of each as file:line:column with a hint.  Exit 0 when all are clean,\n"
-            "65 otherwise.\n"
+            "Load, resolve and compile each template without writing anything, then check it:\n"
+            "syntax (CP1xxx), semantics on the automaton (CP2xxx: rules that never match, are\n"
+            "shadowed, or whose unless removes everything), performance (CP3xxx), style (CP4xxx:\n"
+            "rules without tests.match / tests.no_match cases) and compliance (CP5xxx: unknown\n"
+            "controls).  Every code is described in docs/lint.md.  A finding is silenced by a\n"
+            "comment on its line or the line above it:\n"
+            "    # cmdai-lint: ignore CP2003 reason: kept for its message\n"
             "\n"
-            "  --require-cases   also an error: a rule the template itself defines that no\n"
-            "                    command under its tests makes fire, or a template with no\n"
-            "                    allow test (the near misses).  The shipped templates pass it.\n");
+            "  --format F          text (default; findings on stderr), json, sarif (SARIF 2.1.0)\n"
+            "                      or github (::error file=...,line=...,col=...:: lines)\n"
+            "  --error-on LEVEL    fail on findings at or above LEVEL: error (default), warning,\n"
+            "                      note, or off (never fail on findings)\n"
+            "  --severity C=LEVEL  make code C an error, warning or note, or turn it off\n"
+            "  --rule-states N     CP3001 when one rule alone adds more than N states (default 2000)\n"
+            "  --max-states N      automaton state budget (default %u)\n"
+            "  --stdlib DIR        where 'extends: [name]' finds templates\n"
+            "  --list-codes        print every code with its category and default severity\n"
+            "  --require-cases     accepted for compatibility: rule cases are required by default\n"
+            "\n"
+            "Exit 0 when no file has a finding at or above --error-on, 65 when one has (or does\n"
+            "not load), 66 when a file cannot be read, 64 on a usage error.\n",
+            CC_DEFAULT_MAX_STATES);
 }
 
-/* --require-cases: every rule defined in this file (not inherited) fires on
- * at least one of its inline tests, and there is at least one allow test.
- * Returns the number of problems, each printed as file:line:column. */
-static unsigned lint_cases(const tpl *t, const cli_bundle *cb)
+enum { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_GITHUB };
+
+static const char *sarif_level(lint_sev s)
 {
-    unsigned problems = 0, nallow = 0;
-    unsigned char *fired = calloc(cb->b.nrules ? cb->b.nrules : 1, 1);
-    if (!fired)
-        abort();
-    for (size_t k = 0; k < t->ntests; k++) {
-        const tpl_test *tt = &t->tests[k];
-        cmdai_verdict vd;
-        cmdai_eval(&cb->b, tt->command, strlen(tt->command), &vd);
-        unsigned n = vd.nrules < CMDAI_VERDICT_RULES ? vd.nrules : CMDAI_VERDICT_RULES;
-        for (unsigned q = 0; q < n; q++)
-            if (vd.rules[q] < cb->b.nrules)
-                fired[vd.rules[q]] = 1;
-        nallow += tt->expect == CMDAI_ALLOW;
+    return s == LINT_ERROR ? "error" : s == LINT_WARNING ? "warning" : "note";
+}
+
+static json_t *finding_json(const lint_finding *f)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(f->code->code));
+    json_object_set_new(o, "name", json_string(f->code->name));
+    json_object_set_new(o, "category", json_string(f->code->category));
+    json_object_set_new(o, "severity", json_string(lint_sev_name(f->sev)));
+    json_object_set_new(o, "file", json_string(f->file));
+    json_object_set_new(o, "line", json_integer(f->line));
+    json_object_set_new(o, "column", json_integer(f->column));
+    json_object_set_new(o, "rule", f->rule ? json_string(f->rule) : json_null());
+    json_object_set_new(o, "message", json_string(f->message));
+    json_object_set_new(o, "hint", f->hint ? json_string(f->hint) : json_null());
+    json_object_set_new(o, "suppressed", json_boolean(f->suppressed != NULL));
+    if (f->suppressed)
+        json_object_set_new(o, "reason", json_string(f->suppressed));
+    return o;
+}
+
+static json_t *sarif_result(const lint_finding *f, size_t index)
+{
+    json_t *res = json_object();
+    json_object_set_new(res, "ruleId", json_string(f->code->code));
+    json_object_set_new(res, "ruleIndex", json_integer((json_int_t)index));
+    json_object_set_new(res, "level", json_string(sarif_level(f->sev)));
+    const char *text = f->message;
+    char *both = NULL;
+    if (f->hint && asprintf(&both, "%s. Hint: %s", f->message, f->hint) > 0)
+        text = both;
+    json_object_set_new(res, "message", json_pack("{s:s}", "text", text));
+    free(both);
+    json_t *phys = json_pack("{s:{s:s}}", "artifactLocation", "uri", f->file);
+    if (f->line > 0) {
+        json_t *region = json_pack("{s:i}", "startLine", f->line);
+        if (f->column > 0)
+            json_object_set_new(region, "startColumn", json_integer(f->column));
+        json_object_set_new(phys, "region", region);
     }
-    for (size_t i = 0; i < t->nrules; i++) {
-        const tpl_rule *r = &t->rules[i];
-        if (!r->layer || strcmp(r->layer, t->name))
-            continue; /* inherited: its own template's tests cover it */
-        int hit = 0;
-        for (uint32_t b = 0; b < cb->b.nrules && !hit; b++)
-            hit = fired[b] && !strcmp(cb->b.str + cb->b.rules[b].id, r->id);
-        if (!hit) {
-            fprintf(stderr, "%s:%d:%d: error: rule '%s' fires on none of the template's tests\n", r->pos.file,
-                    r->pos.line, r->pos.column, r->id);
-            fprintf(stderr, "  hint: add a command it must catch under tests (deny/confirm/warn) and a near miss under allow\n");
-            problems++;
+    json_object_set_new(res, "locations", json_pack("[{s:o}]", "physicalLocation", phys));
+    if (f->suppressed)
+        json_object_set_new(res, "suppressions",
+                            json_pack("[{s:s,s:s}]", "kind", "inSource", "justification", f->suppressed));
+    if (f->rule)
+        json_object_set_new(res, "properties", json_pack("{s:s}", "policyRule", f->rule));
+    return res;
+}
+
+/* GitHub workflow command escaping: data escapes %, CR, LF; properties also : and ,. */
+static void gh_put(const char *s, int prop)
+{
+    for (; *s; s++) {
+        if (*s == '%')
+            fputs("%25", stdout);
+        else if (*s == '\r')
+            fputs("%0D", stdout);
+        else if (*s == '\n')
+            fputs("%0A", stdout);
+        else if (prop && *s == ':')
+            fputs("%3A", stdout);
+        else if (prop && *s == ',')
+            fputs("%2C", stdout);
+        else
+            putchar(*s);
+    }
+}
+
+static void print_text(const lint_report *rep, lint_sev error_on)
+{
+    if (!rep->compiled) {
+        cli_diag(&rep->load); /* the loader's message, exactly as build prints it */
+    }
+    size_t shown = 0, quiet = 0;
+    for (size_t i = 0; i < rep->n; i++) {
+        const lint_finding *f = &rep->f[i];
+        if (!rep->compiled && i == 0)
+            continue;
+        if (f->suppressed) {
+            quiet++;
+            continue;
         }
+        shown++;
+        if (f->line > 0)
+            fprintf(stderr, "%s:%d:%d: %s: %s [%s %s]\n", f->file, f->line, f->column, lint_sev_name(f->sev),
+                    f->message, f->code->code, f->code->name);
+        else
+            fprintf(stderr, "%s: %s: %s [%s %s]\n", f->file, lint_sev_name(f->sev), f->message, f->code->code,
+                    f->code->name);
+        if (f->hint)
+            fprintf(stderr, "  hint: %s\n", f->hint);
     }
-    if (!nallow && t->nrules) {
-        fprintf(stderr, "%s: error: template has no allow tests\n", t->file ? t->file : t->name);
-        fprintf(stderr, "  hint: list near misses the rules must let through under tests: allow\n");
-        problems++;
+    if (rep->compiled && (error_on == LINT_OFF || lint_count(rep, error_on) == 0)) {
+        printf("%s: ok (%u rules, %u states", rep->path, rep->nrules, rep->nstates);
+        if (shown)
+            printf(", %zu finding%s below --error-on", shown, shown == 1 ? "" : "s");
+        if (quiet)
+            printf(", %zu suppressed", quiet);
+        printf(")\n");
     }
-    free(fired);
-    return problems;
+}
+
+static void print_github(const lint_report *rep)
+{
+    for (size_t i = 0; i < rep->n; i++) {
+        const lint_finding *f = &rep->f[i];
+        if (f->suppressed)
+            continue;
+        printf("::%s file=", f->sev == LINT_ERROR ? "error" : f->sev == LINT_WARNING ? "warning" : "notice");
+        gh_put(f->file, 1);
+        if (f->line > 0)
+            printf(",line=%d,col=%d", f->line, f->column > 0 ? f->column : 1);
+        printf(",title=");
+        gh_put(f->code->code, 1);
+        printf(" ");
+        gh_put(f->code->name, 1);
+        printf("::");
+        gh_put(f->message, 0);
+        if (f->hint) {
+            printf(" (hint: ");
+            gh_put(f->hint, 0);
+            printf(")");
+        }
+        printf("\n");
+    }
+}
+
+static json_t *sarif_driver(void)
+{
+    size_t n;
+    const lint_code *c = lint_codes(&n);
+    json_t *rules = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = json_pack("{s:s,s:s,s:{s:s},s:{s:s},s:{s:s},s:{s:[s]}}", "id", c[i].code, "name", c[i].name,
+                              "shortDescription", "text", c[i].title, "fullDescription", "text", c[i].title,
+                              "defaultConfiguration", "level", sarif_level(c[i].sev), "properties", "tags",
+                              c[i].category);
+        json_array_append_new(rules, r);
+    }
+    return json_pack("{s:s,s:s,s:s,s:o}", "name", "cmdai-policyc", "version", CMDAI_VERSION, "informationUri",
+                     "https://github.com/cmdai/cmdai-policy/blob/main/docs/lint.md", "rules", rules);
+}
+
+static int print_codes(void)
+{
+    size_t n;
+    const lint_code *c = lint_codes(&n);
+    for (size_t i = 0; i < n; i++)
+        printf("%s  %-11s  %-7s  %-28s %s\n", c[i].code, c[i].category, lint_sev_name(c[i].sev), c[i].name,
+               c[i].title);
+    return 0;
 }
 
 int cmd_lint(int argc, char **argv)
 {
     static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'},
                                        {"max-states", required_argument, 0, 'M'},
+                                       {"rule-states", required_argument, 0, 'R'},
+                                       {"format", required_argument, 0, 'f'},
+                                       {"error-on", required_argument, 0, 'E'},
+                                       {"severity", required_argument, 0, 'S'},
+                                       {"list-codes", no_argument, 0, 'l'},
                                        {"require-cases", no_argument, 0, 'Q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
+    lint_opts o;
+    lint_opts_init(&o);
     const char *stdlib = NULL;
-    uint32_t max_states = CC_DEFAULT_MAX_STATES;
+    lint_sev error_on = LINT_ERROR;
+    int fmt = FMT_TEXT;
     uint64_t v;
-    int c, require_cases = 0;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'L': stdlib = optarg; break;
         case 'M':
-            if (parse_u64(optarg, &v) || !v || v > UINT32_MAX)
+        case 'R':
+            if (parse_u64(optarg, &v) || !v || v > UINT32_MAX) {
+                fprintf(stderr, "%s lint: --%s needs a positive integer\n", cli_prog,
+                        c == 'M' ? "max-states" : "rule-states");
                 return EXIT_USAGE;
-            max_states = (uint32_t)v;
+            }
+            *(c == 'M' ? &o.max_states : &o.rule_states) = (uint32_t)v;
             break;
-        case 'Q': require_cases = 1; break;
+        case 'f':
+            if (!strcmp(optarg, "text"))
+                fmt = FMT_TEXT;
+            else if (!strcmp(optarg, "json"))
+                fmt = FMT_JSON;
+            else if (!strcmp(optarg, "sarif"))
+                fmt = FMT_SARIF;
+            else if (!strcmp(optarg, "github"))
+                fmt = FMT_GITHUB;
+            else {
+                fprintf(stderr, "%s lint: --format takes text, json, sarif or github\n", cli_prog);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'E':
+            if (lint_sev_parse(optarg, &error_on)) {
+                fprintf(stderr, "%s lint: --error-on takes error, warning, note or off\n", cli_prog);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'S': {
+            char *eq = strchr(optarg, '=');
+            lint_sev s;
+            const lint_code *lc = NULL;
+            if (eq) {
+                *eq = 0;
+                lc = lint_code_find(optarg);
+            }
+            if (!lc || lint_sev_parse(eq + 1, &s)) {
+                fprintf(stderr, "%s lint: --severity takes CODE=error|warning|note|off with a code from --list-codes\n",
+                        cli_prog);
+                return EXIT_USAGE;
+            }
+            size_t n;
+            o.sev[lc - lint_codes(&n)] = s;
+            break;
+        }
+        case 'l': return print_codes();
+        case 'Q': break;
         case 'h': usage_lint(stdout); return 0;
         default: usage_lint(stderr); return EXIT_USAGE;
         }
@@ -105,41 +291,70 @@ int cmd_lint(int argc, char **argv)
         usage_lint(stderr);
         return EXIT_USAGE;
     }
+    o.stdlib = cli_stdlib(stdlib);
     int rc = 0;
+    json_t *files = json_array(), *results = json_array();
+    size_t total[3] = {0, 0, 0}, nsup = 0;
     for (int i = optind; i < argc; i++) {
         arena a;
         arena_init(&a);
-        diag d;
-        diag_init(&d);
-        tpl *t;
-        ir *r = NULL;
-        if (require_cases) {
-            cli_bundle cb;
-            int e = cli_template_bundle(&a, argv[i], stdlib, "lint", &t, &cb);
-            if (e) {
-                if (e == EXIT_SOFTWARE) {
-                    arena_release(&a);
-                    return e;
-                }
-                rc = rc ? rc : e;
-            } else {
-                unsigned problems = lint_cases(t, &cb);
-                if (problems)
-                    rc = rc ? rc : EXIT_DATAERR;
-                else
-                    printf("%s: ok (%u rules, %u states, every rule has a case)\n", argv[i], cb.b.nrules,
-                           cb.b.nstates);
-                cli_bundle_free(&cb);
+        lint_report rep;
+        lint_file(&a, argv[i], &o, &rep);
+        int failed = !rep.compiled || (error_on != LINT_OFF && lint_count(&rep, error_on) > 0);
+        if (failed && !rc)
+            rc = !rep.compiled && rep.load.code == CMDAI_E_IO ? EXIT_NOINPUT : EXIT_DATAERR;
+        json_t *fa = json_array();
+        for (size_t k = 0; k < rep.n; k++) {
+            const lint_finding *f = &rep.f[k];
+            if (f->suppressed)
+                nsup++;
+            else if (f->sev >= LINT_NOTE)
+                total[f->sev]++;
+            if (fmt == FMT_JSON)
+                json_array_append_new(fa, finding_json(f));
+            else if (fmt == FMT_SARIF) {
+                size_t n;
+                json_array_append_new(results, sarif_result(f, (size_t)(f->code - lint_codes(&n))));
             }
-        } else if (cli_compile(&a, argv[i], cli_stdlib(stdlib), max_states, &t, &r, &d)) {
-            cli_diag(&d);
-            if (!rc)
-                rc = cli_exit(&d);
-        } else {
-            printf("%s: ok (%u rules, %u states)\n", argv[i], r->nrules, r->nstates);
         }
-        ir_free(r);
+        if (fmt == FMT_JSON) {
+            json_t *fo = json_pack("{s:s,s:b,s:o}", "file", argv[i], "ok", !failed, "findings", fa);
+            if (rep.compiled) {
+                json_object_set_new(fo, "rules", json_integer(rep.nrules));
+                json_object_set_new(fo, "states", json_integer(rep.nstates));
+            }
+            json_array_append_new(files, fo);
+        } else
+            json_decref(fa);
+        if (fmt == FMT_TEXT)
+            print_text(&rep, error_on);
+        else if (fmt == FMT_GITHUB)
+            print_github(&rep);
         arena_release(&a);
+    }
+    json_t *doc = NULL;
+    if (fmt == FMT_JSON)
+        doc = json_pack("{s:i,s:o,s:{s:i,s:i,s:i,s:i}}", "version", 1, "files", files, "summary", "errors",
+                        (json_int_t)total[LINT_ERROR], "warnings", (json_int_t)total[LINT_WARNING], "notes",
+                        (json_int_t)total[LINT_NOTE], "suppressed", (json_int_t)nsup);
+    else
+        json_decref(files);
+    if (fmt == FMT_SARIF) {
+        doc = json_pack("{s:s,s:s,s:[{s:{s:o},s:o,s:s}]}", "$schema",
+                        "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0", "runs", "tool",
+                        "driver", sarif_driver(), "results", results, "columnKind", "unicodeCodePoints");
+    } else
+        json_decref(results);
+    if (doc) {
+        char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (!s) {
+            fprintf(stderr, "%s lint: internal error: cannot serialize the report\n", cli_prog);
+            json_decref(doc);
+            return EXIT_SOFTWARE;
+        }
+        puts(s);
+        free(s);
+        json_decref(doc);
     }
     return rc;
 }

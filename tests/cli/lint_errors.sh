@@ -88,7 +88,10 @@ for dir in cases/tpl-ok-*/; do
     dir=${dir%/}
     name=$(basename "$dir")
     [ -f "$dir/input.yaml" ] || continue
-    if out=$("$CC" lint --stdlib cases/_stdlib "$dir/input.yaml" 2>&1); then
+    # Loader cases: they load and compile; lint's own checks (rule cases, ...) are
+    # tested in lint.sh, so here findings do not fail (--error-on off).
+    if out=$("$CC" lint --error-on off --stdlib cases/_stdlib "$dir/input.yaml" 2>&1) &&
+        grep -q "^$dir/input.yaml: ok" <<< "$out"; then
         ok "lint $name -> 0"
     else
         bad "lint $name: exit $?: $out"
@@ -157,7 +160,8 @@ golden_check "lint stderr of every DSL case = golden/cli/lint-dsl.txt" "$dall" "
 # A template with several errors reports the first one and still exits 65;
 # lint of several files reports each and exits with the first failure.
 set +e
-"$CC" lint cases/tpl-ok-minimal/input.yaml cases/tpl-err-action-typo/input.yaml cases/tpl-err-tabs/input.yaml \
+"$CC" lint --severity CP4001=off --severity CP4002=off \
+    cases/tpl-ok-minimal/input.yaml cases/tpl-err-action-typo/input.yaml cases/tpl-err-tabs/input.yaml \
     > "$TMP/out" 2> "$TMP/err"
 rc=$?
 set -e
