@@ -65,7 +65,7 @@ all: $(LIB_A) $(LIB_SO) $(BUILD)/lib/libcmdai-policy.so $(LIBC_A) $(BIN_RT) $(BI
 # ---- dependencies (Debian) -------------------------------------------------
 DEB_PKGS = re2c lemon libsodium-dev libjansson-dev libcmocka-dev libyaml-dev pkg-config \
            minisign clang libclang-rt-14-dev valgrind bash zsh fish tmux bash-builtins \
-           python3-jsonschema python3-yaml
+           python3-jsonschema python3-yaml rsyslog
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
