@@ -324,6 +324,23 @@ static void to_syslog(FILE *f, json_t *r)
     fputc('\n', f);
 }
 
+char *audit_to_syslog(json_t *rec)
+{
+    char *p = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&p, &n);
+    if (!f)
+        return NULL;
+    to_syslog(f, rec);
+    if (fclose(f) != 0) {
+        free(p);
+        return NULL;
+    }
+    if (n && p[n - 1] == '\n')
+        p[n - 1] = '\0';
+    return p;
+}
+
 static int cmd_export(int argc, char **argv)
 {
     static const struct option lo[] = {{"format", required_argument, 0, 'f'},

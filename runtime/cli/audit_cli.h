@@ -12,5 +12,8 @@ int cmd_audit(int argc, char **argv);
  * daemon's shipper (runtime/daemon/ship.c). */
 json_t *audit_to_splunk_hec(json_t *rec);
 json_t *audit_to_datadog(json_t *rec);
+/* The RFC 5424 line of `audit export --format syslog`, without a newline.
+ * Owner: caller (free); NULL when out of memory. */
+char *audit_to_syslog(json_t *rec);
 
 #endif

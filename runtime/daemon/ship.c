@@ -1,21 +1,32 @@
-/* ship.c — the shipper thread of cmdai-policyd (docs/daemon.md "Shipping").
- * It reads decision records from the audit trail after the cursor (the last
- * seq the endpoint acknowledged, kept in LOG.shipped), only up to what the
- * writer has made durable, posts them in batches with libcurl and advances
- * the cursor (temp file, fsync, rename) after a 2xx.  While the endpoint is
- * down the records wait in the trail itself; retries back off to 5 s.  A
- * crash between the 2xx and the cursor update resends one batch: receivers
- * can drop duplicates by seq/hash. */
+/* ship.c — the shipper threads of cmdai-policyd (docs/daemon.md "Shipping").
+ * Each reads decision records from the audit trail after its cursor (the
+ * last seq its endpoint acknowledged, kept in LOG.shipped for HTTP and
+ * LOG.shipped-syslog for syslog), only up to what the writer has made
+ * durable, sends them in batches and advances the cursor (temp file, fsync,
+ * rename) once the batch is acknowledged: a 2xx for HTTP (libcurl); for
+ * syslog over TCP (RFC 5424 in RFC 6587 octet-counting frames) the
+ * receiver's TCP stack having acknowledged every byte (SIOCOUTQ 0) on a
+ * connection that is still open; for UDP (RFC 5426, one datagram per
+ * record) the send.  While the endpoint is down the records wait in the
+ * trail itself; retries back off to 5 s.  A crash between the
+ * acknowledgement and the cursor update resends one batch: receivers can
+ * drop duplicates by seq/hash. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <linux/sockios.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +44,12 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+enum ship_kind { SHIP_HTTP, SHIP_SYSLOG_TCP, SHIP_SYSLOG_UDP };
+
 struct ship {
+    enum ship_kind kind;
+    char host[256], port[16]; /* syslog */
+    int fd;                   /* syslog socket, -1 when not connected; shipper thread only */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -136,7 +152,14 @@ static json_t *collect(ship *s, int64_t cursor, uint64_t limit, int64_t *last)
             json_t *r = json_loadb(line, (size_t)n, 0, NULL);
             if (!r)
                 continue;
-            json_array_append_new(batch, !strcmp(s->format, "datadog") ? audit_to_datadog(r) : audit_to_splunk_hec(r));
+            if (s->kind != SHIP_HTTP) {
+                char *line5424 = audit_to_syslog(r);
+                if (line5424)
+                    json_array_append_new(batch, json_string(line5424));
+                free(line5424);
+            } else {
+                json_array_append_new(batch, !strcmp(s->format, "datadog") ? audit_to_datadog(r) : audit_to_splunk_hec(r));
+            }
             json_decref(r);
         }
         fclose(f);
@@ -219,6 +242,133 @@ static int post(ship *s, CURL *c, json_t *batch, char *err, size_t errcap)
     return 0;
 }
 
+static void syslog_close(ship *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
+/* Connect to the syslog receiver (TCP: within 5 s). */
+static int syslog_connect(ship *s, char *err, size_t errcap)
+{
+    struct addrinfo hints = {.ai_socktype = s->kind == SHIP_SYSLOG_TCP ? SOCK_STREAM : SOCK_DGRAM}, *ai, *a;
+    int g = getaddrinfo(s->host, s->port, &hints, &ai);
+    if (g != 0) {
+        snprintf(err, errcap, "%.100s: %.100s", s->host, gai_strerror(g));
+        return -1;
+    }
+    int fd = -1;
+    for (a = ai; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+        if (fd < 0)
+            continue;
+        int rc = connect(fd, a->ai_addr, a->ai_addrlen);
+        if (rc != 0 && errno == EINPROGRESS) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            int e = 0;
+            socklen_t el = sizeof e;
+            rc = poll(&p, 1, 5000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0 ? 0 : -1;
+            if (rc != 0)
+                errno = e ? e : ETIMEDOUT;
+        }
+        if (rc != 0) {
+            snprintf(err, errcap, "connect %.100s:%s: %.100s", s->host, s->port, strerror(errno));
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(ai);
+    if (fd < 0)
+        return -1;
+    s->fd = fd;
+    return 0;
+}
+
+/* The receiver closed or reset the connection (read side: it never sends). */
+static bool tcp_gone(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN | POLLRDHUP};
+    if (poll(&p, 1, 0) <= 0)
+        return false;
+    if (p.revents & (POLLERR | POLLHUP | POLLRDHUP))
+        return true;
+    char c;
+    ssize_t r = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static int send_all(int fd, const char *p, size_t n, int64_t deadline)
+{
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd q = {.fd = fd, .events = POLLOUT};
+            int64_t left = deadline - mono_ms();
+            if (left <= 0 || poll(&q, 1, (int)left) <= 0) {
+                errno = ETIMEDOUT;
+                return -1;
+            }
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Send one batch of RFC 5424 lines; 0 once acknowledged (see the top). */
+static int send_syslog(ship *s, json_t *batch, char *err, size_t errcap)
+{
+    if (s->fd >= 0 && s->kind == SHIP_SYSLOG_TCP && tcp_gone(s->fd))
+        syslog_close(s); /* closed since the last batch: nothing of this one was sent */
+    if (s->fd < 0 && syslog_connect(s, err, errcap) != 0)
+        return -1;
+    int64_t deadline = mono_ms() + 10000;
+    if (s->kind == SHIP_SYSLOG_UDP) {
+        for (size_t i = 0; i < json_array_size(batch); i++) {
+            json_t *l = json_array_get(batch, i);
+            if (send(s->fd, json_string_value(l), json_string_length(l), MSG_NOSIGNAL) < 0) {
+                snprintf(err, errcap, "send to %.100s:%s: %.100s", s->host, s->port, strerror(errno));
+                syslog_close(s);
+                return -1;
+            }
+        }
+        return 0;
+    }
+    char *frames = NULL;
+    size_t flen = 0;
+    FILE *f = open_memstream(&frames, &flen);
+    for (size_t i = 0; f && i < json_array_size(batch); i++) {
+        json_t *l = json_array_get(batch, i);
+        fprintf(f, "%zu %s", json_string_length(l), json_string_value(l)); /* RFC 6587 3.4.1 */
+    }
+    if (!f || fclose(f) != 0) {
+        free(frames);
+        snprintf(err, errcap, "out of memory");
+        return -1;
+    }
+    int rc = send_all(s->fd, frames, flen, deadline);
+    free(frames);
+    /* Delivered when the receiver's TCP has acknowledged every byte and the
+     * connection is still up; a reset before that resends the batch. */
+    int outq = 1;
+    while (rc == 0 && !tcp_gone(s->fd) && ioctl(s->fd, SIOCOUTQ, &outq) == 0 && outq > 0 && mono_ms() < deadline) {
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+    if (rc != 0 || outq != 0 || tcp_gone(s->fd)) {
+        snprintf(err, errcap, "send to %.100s:%s: %.100s", s->host, s->port,
+                 rc != 0 ? strerror(errno) : outq ? "not acknowledged within 10 s" : "connection closed");
+        syslog_close(s);
+        return -1;
+    }
+    return 0;
+}
+
 static void *run(void *arg)
 {
     ship *s = arg;
@@ -258,7 +408,9 @@ static void *run(void *arg)
                 break;
             }
             char err[256] = "";
-            int rc = json_array_size(batch) ? post(s, c, batch, err, sizeof err) : 0;
+            int rc = !json_array_size(batch)     ? 0
+                     : s->kind == SHIP_HTTP ? post(s, c, batch, err, sizeof err)
+                                            : send_syslog(s, batch, err, sizeof err);
             if (rc == 0 && write_cursor(s->cursor_path, last) != 0) {
                 snprintf(err, sizeof err, "cannot write the cursor %s: %s", s->cursor_path, strerror(errno));
                 rc = -1;
@@ -292,6 +444,7 @@ static void *run(void *arg)
             break;
     }
     curl_easy_cleanup(c);
+    syslog_close(s);
     return NULL;
 }
 
@@ -303,7 +456,25 @@ static void curl_init_once(void)
 ship *ship_start(const char *url, const char *format, const char *token, const char *log_path, rt_audit *audit,
                  char *errbuf, size_t errcap)
 {
-    if (strcmp(format, "splunk-hec") && strcmp(format, "datadog")) {
+    enum ship_kind kind = SHIP_HTTP;
+    char host[256] = "", port[16] = "";
+    if (!strcmp(format, "syslog")) {
+        /* tcp://HOST:PORT or udp://HOST:PORT; HOST may be [IPv6] */
+        const char *h = !strncmp(url, "tcp://", 6) ? url + 6 : !strncmp(url, "udp://", 6) ? url + 6 : NULL;
+        kind = url[0] == 't' ? SHIP_SYSLOG_TCP : SHIP_SYSLOG_UDP;
+        const char *colon = h ? strrchr(h, ':') : NULL;
+        size_t hl = colon ? (size_t)(colon - h) : 0;
+        if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
+            h++, hl -= 2;
+        char *end = NULL;
+        long pn = colon ? strtol(colon + 1, &end, 10) : 0;
+        if (!h || !hl || hl >= sizeof host || !end || *end || pn < 1 || pn > 65535) {
+            snprintf(errbuf, errcap, "--ship-syslog wants tcp://HOST:PORT or udp://HOST:PORT, not '%s'", url);
+            return NULL;
+        }
+        memcpy(host, h, hl);
+        snprintf(port, sizeof port, "%ld", pn);
+    } else if (strcmp(format, "splunk-hec") && strcmp(format, "datadog")) {
         snprintf(errbuf, errcap, "--ship-format must be splunk-hec or datadog");
         return NULL;
     }
@@ -318,14 +489,18 @@ ship *ship_start(const char *url, const char *format, const char *token, const c
         snprintf(errbuf, errcap, "out of memory");
         return NULL;
     }
-    size_t cl = strlen(log_path) + 16;
+    size_t cl = strlen(log_path) + 32;
     s->cursor_path = malloc(cl);
     s->url = strdup(url);
     s->format = strdup(format);
     s->token = token ? strdup(token) : NULL;
     s->log_path = strdup(log_path);
     s->audit = audit;
-    snprintf(s->cursor_path, cl, "%s.shipped", log_path);
+    snprintf(s->cursor_path, cl, kind == SHIP_HTTP ? "%s.shipped" : "%s.shipped-syslog", log_path);
+    s->kind = kind;
+    s->fd = -1;
+    memcpy(s->host, host, sizeof host);
+    memcpy(s->port, port, sizeof port);
     s->cursor = read_cursor(s->cursor_path);
     s->pos_seq = s->cand_seq = INT64_MAX; /* no position yet */
     pthread_mutex_init(&s->mu, NULL);
