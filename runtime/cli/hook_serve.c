@@ -326,8 +326,11 @@ int hook_serve(int argc, char **argv)
         close(S.dfd);
     cmdai_close(S.c.b);
     if (dir) {
+        char h[4200];
+        snprintf(h, sizeof h, "%s/h", dir); /* the bash snippet's history scratch file */
         unlink(rq);
         unlink(an);
+        unlink(h);
         rmdir(dir);
     }
     return rc;

@@ -61,8 +61,15 @@ __cmdai_serve_stop() {
     unset __cmdai_sfd __cmdai_afd __cmdai_spid __cmdai_sdir
 }
 __cmdai_serve_start() {
-    local d
-    d=$(command mktemp -d 2> /dev/null) || return 1
+    # A memory file system when there is one: the history line is written
+    # there on every line, and a truncate-and-write on ext4 costs milliseconds.
+    local d t=${TMPDIR:-/tmp}
+    if [[ -d ${XDG_RUNTIME_DIR-} && -w $XDG_RUNTIME_DIR ]]; then
+        t=$XDG_RUNTIME_DIR
+    elif [[ -d /dev/shm && -w /dev/shm ]]; then
+        t=/dev/shm
+    fi
+    d=$(command mktemp -d "$t/cmdai-hook.XXXXXXXX" 2> /dev/null) || return 1
     if ! command mkfifo -m 600 "$d/req" "$d/ans" 2> /dev/null; then
         command rm -rf -- "$d"
         return 1

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # bench_hooks.bash — what the shell hooks add per command line (make bench-hooks;
 # figures for docs/hooks.md, not a test: cli-test runs only *.sh).
-#   bash, bash+builtin: N lines of `:` through an interactive bash (stdin not a
-#     tty), with the hook minus without it: the whole per-line cost (DEBUG trap,
-#     history, decision).
-#   zsh, fish: N calls of the snippet's __cmdai_decide on an allowed line (what
-#     the Enter wrapper does besides handing the line to the shell).
+#   bash (program, coprocess, builtin): N lines of `:` through an interactive
+#     bash (stdin not a tty), with the hook minus without it: the whole
+#     per-line cost (DEBUG trap, history, decision).
+#   zsh, fish (program, coprocess): N calls of the snippet's __cmdai_decide on
+#     an allowed line (what the Enter wrapper does besides handing the line to
+#     the shell).  "program" is CMDAI_POLICY_COPROC=0: a process per line.
 #   zsh via cmdai-policyd: the same with CMDAI_POLICYD_SOCKET (one socket, no process).
-#   check: N runs of `cmdai-policy check` (fork, exec, verify, decide).
+#   check: N runs of `cmdai-policy check` (fork, exec, verify, decide), and
+#     with cmdai-policyd running (fork, exec, ask the daemon).
 # Env: BIN, LIB (build/bin, build/lib); N (default 300).
 set -euo pipefail
 . "$(dirname "$0")/lib.bash"
@@ -29,8 +31,10 @@ run_bash() { bash --noprofile --rcfile "$1" -i < lines > /dev/null 2>&1; }
 run_bash rc.plain # warm caches
 t0=$(now); run_bash rc.plain; t1=$(now)
 base=$((t1 - t0))
-t0=$(now); CMDAI_POLICY_BUILTIN= run_bash rc.hook; t1=$(now)
+t0=$(now); CMDAI_POLICY_COPROC=0 CMDAI_POLICY_BUILTIN= run_bash rc.hook; t1=$(now)
 report "bash (program)" $(((t1 - t0 - base) / N / 1000))
+t0=$(now); CMDAI_POLICY_BUILTIN= run_bash rc.hook; t1=$(now)
+report "bash (coprocess)" $(((t1 - t0 - base) / N / 1000))
 if [ -e "$LIB/cmdai_check.so" ]; then
     t0=$(now); run_bash rc.hook; t1=$(now)
     report "bash (loadable builtin)" $(((t1 - t0 - base) / N / 1000))
@@ -38,11 +42,15 @@ if [ -e "$LIB/cmdai_check.so" ]; then
     us=$(bash -c 'enable -f "$1" cmdai_check; cmdai_check ls; s=$EPOCHREALTIME; for ((i = 0; i < $2; i++)); do cmdai_check "git status --short"; done; e=$EPOCHREALTIME; echo $(( (${e/./} - ${s/./}) / $2 ))' _ "$LIB/cmdai_check.so" "$N")
     report "builtin call alone" "$us"
 fi
-if command -v zsh > /dev/null; then
-    us=$(zsh -f -c 'zmodload zsh/datetime; source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/; s/\[\[ ! -t 0 \]\]/false/"); s=$EPOCHREALTIME
+zsh_decide() {
+    zsh -f -c 'zmodload zsh/datetime; source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/; s/\[\[ ! -t 0 \]\]/false/")
+      __cmdai_decide ls; s=$EPOCHREALTIME
       for ((i = 0; i < $2; i++)); do __cmdai_decide "git status --short"; done; e=$EPOCHREALTIME
-      printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N")
-    report "zsh (accept-line wrapper)" "$us"
+      printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N"
+}
+if command -v zsh > /dev/null; then
+    report "zsh (program)" "$(CMDAI_POLICY_COPROC=0 zsh_decide)"
+    report "zsh (coprocess)" "$(zsh_decide)"
 fi
 if command -v zsh > /dev/null && [ -x "$BIN/cmdai-policyd" ]; then
     "$BIN/cmdai-policyd" --socket "$TMP/d.sock" --no-audit > d.log 2>&1 &
@@ -51,15 +59,22 @@ if command -v zsh > /dev/null && [ -x "$BIN/cmdai-policyd" ]; then
     us=$(CMDAI_POLICYD_SOCKET=$TMP/d.sock zsh -f -c 'zmodload zsh/datetime; source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/; s/\[\[ ! -t 0 \]\]/false/"); s=$EPOCHREALTIME
       for ((i = 0; i < $2; i++)); do __cmdai_decide "git status --short"; done; e=$EPOCHREALTIME
       printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N")
-    kill "$dpid" 2> /dev/null || true
     report "zsh via cmdai-policyd" "$us"
-fi
-if command -v fish > /dev/null; then
     t0=$(now)
-    fish --no-config -c "$RT hook fish | string replace 'status is-interactive' 'true' | source
-        for i in (seq $N); __cmdai_decide 'git status --short'; end"
+    for ((i = 0; i < N; i++)); do CMDAI_POLICYD_SOCKET=$TMP/d.sock "$RT" check -- git status --short > /dev/null; done
     t1=$(now)
-    report "fish (Enter wrapper)" "$(per "$t0" "$t1")"
+    kill "$dpid" 2> /dev/null || true
+    report "check process, daemon" "$(per "$t0" "$t1")"
+fi
+fish_decide() {
+    fish --no-config -c "$RT hook fish | string replace 'status is-interactive' 'true' | source
+        __cmdai_decide ls; set s (date +%s%N)
+        for i in (seq $N); __cmdai_decide 'git status --short'; end
+        set e (date +%s%N); math --scale 0 \"(\$e - \$s) / $N / 1000\""
+}
+if command -v fish > /dev/null; then
+    report "fish (program)" "$(CMDAI_POLICY_COPROC=0 fish_decide)"
+    report "fish (coprocess)" "$(fish_decide)"
 fi
 t0=$(now)
 for ((i = 0; i < N; i++)); do "$RT" check -- git status --short > /dev/null; done
