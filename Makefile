@@ -329,3 +329,16 @@ TEMPLATES ?= $(sort $(wildcard stdlib-templates/*.yaml))
 corpus-report: all
 	python3 tests/corpus/report.py --bin $(BUILD)/bin --corpora $(CORPORA) \
 	  $(if $(LIST_HITS),--list-hits $(LIST_HITS)) $(TEMPLATES)
+
+# ---- compliance report screenshot (issue 7, docs/report.md) ----------------
+# Renders the sample report with headless Chromium when it is installed (not a
+# dependency: too heavy for CI) so that the page can be looked at.
+.PHONY: report-shot
+report-shot: all
+	@command -v chromium > /dev/null || { echo "report-shot: chromium is not installed (apt-get install chromium)"; exit 1; }
+	$(BUILD)/bin/cmdai-policyc report --framework SOC2 --key tests/golden/report/audit.pub \
+	  -o $(BUILD)/report.html tests/golden/report/policy.yaml tests/golden/report/audit.log
+	d=$$(mktemp -d) && chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	  --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$$d \
+	  --screenshot=$(abspath $(BUILD))/report-shot.png --window-size=1280,3000 \
+	  file://$(abspath $(BUILD))/report.html; rc=$$?; rm -rf $$d; exit $$rc
