@@ -76,6 +76,7 @@ static void usage_hook(FILE *f)
 {
     fprintf(f,
             "usage: cmdai-policy hook bash|zsh|fish|pwsh\n"
+            "       cmdai-policy hook serve [--fifo DIR] [--parent PID] [--shell NAME]\n"
             "\n"
             "Print the init snippet that checks every interactive command line before it runs:\n"
             "  bash  (~/.bashrc)        eval \"$(cmdai-policy hook bash)\"\n"
@@ -87,7 +88,9 @@ static void usage_hook(FILE *f)
             "terminal (no terminal: not run), deny prints the reason and rule id and does not run.\n"
             "The snippet honours CMDAI_POLICY_BUNDLE, CMDAI_POLICY_TRUST, CMDAI_POLICY_STATE and\n"
             "CMDAI_POLICY_FAIL=open|closed (default closed: nothing runs while the bundle is\n"
-            "missing or broken).  See docs/hooks.md.\n");
+            "missing or broken).  The snippets decide through cmdai-policyd when it runs, else\n"
+            "through a coprocess started on the first line, 'cmdai-policy hook serve' (no process\n"
+            "per line; CMDAI_POLICY_COPROC=0 turns it off).  See docs/hooks.md.\n");
 }
 
 int cmd_hook(int argc, char **argv)
