@@ -69,20 +69,36 @@ static const char *status_label(const char *s)
     return "no rule";
 }
 
-/* A round axis maximum >= v: 1, 2 or 5 times a power of ten. */
-static long long nice_max(long long v)
+/* Axis ticks: a step of 1, 2 or 5 times a power of ten giving at most five
+ * intervals up to v, and the axis maximum (a multiple of the step >= v). */
+static void axis(long long v, long long *step, long long *max)
 {
     long long p = 1;
-    if (v <= 0)
-        return 1;
+    if (v < 1)
+        v = 1;
     for (;;) {
-        if (v <= p)
-            return p;
-        if (v <= 2 * p)
-            return 2 * p;
-        if (v <= 5 * p)
-            return 5 * p;
+        long long s[3] = {p, 2 * p, 5 * p};
+        for (int i = 0; i < 3; i++)
+            if ((v + s[i] - 1) / s[i] <= 5) {
+                *step = s[i];
+                *max = (v + s[i] - 1) / s[i] * s[i];
+                return;
+            }
         p *= 10;
+    }
+}
+
+/* An RFC 3339 time as "YYYY-MM-DD HH:MM" (UTC), escaped. */
+static void put_time(FILE *f, const char *t)
+{
+    char buf[17];
+    if (t && strlen(t) >= 16 && t[10] == 'T') {
+        memcpy(buf, t, 16);
+        buf[10] = ' ';
+        buf[16] = 0;
+        put_text(f, buf);
+    } else {
+        put_text(f, t ? t : "-");
     }
 }
 
@@ -103,14 +119,15 @@ static void chart_days(FILE *f, const json_t *days)
         if (t > max)
             max = t;
     }
-    long long ymax = nice_max(max);
+    long long ystep, ymax;
+    axis(max, &ystep, &ymax);
     double pw = (double)(W - L - R), ph = (double)(H - T - B), slot = pw / (double)n;
     double bw = slot * 0.72 < 1 ? 1 : slot * 0.72;
     fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Decisions per day\">\n", W, H);
-    for (int k = 0; k <= 4; k++) {
-        double y = T + ph - ph * k / 4.0;
+    for (long long v = 0; v <= ymax; v += ystep) {
+        double y = T + ph - ph * (double)v / (double)ymax;
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", L, W - R, y, y);
-        fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"ylab\">%lld</text>\n", L - 6, y + 4, ymax * k / 4);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"ylab\">%lld</text>\n", L - 6, y + 4, v);
     }
     size_t every = n <= 14 ? 1 : (n + 13) / 14;
     for (size_t i = 0; i < n; i++) {
@@ -160,14 +177,15 @@ static void chart_controls(FILE *f, const json_t *controls, int have_logs)
         if (v > max)
             max = v;
     }
-    long long xmax = nice_max(max);
-    double pw = (double)(W - L - R);
+    long long xstep, xmax;
+    axis(max, &xstep, &xmax);
+    double pw = (double)(W - L - R - 48); /* room for the count after the longest bar */
     fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Evidence per control\">\n", W,
             H);
-    for (int k = 0; have_logs && k <= 4; k++) {
-        double x = L + pw * k / 4.0;
+    for (long long v = 0; have_logs && v <= xmax; v += xstep) {
+        double x = L + pw * (double)v / (double)xmax;
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>", x, x, T, T + row * (int)n);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xlab\">%lld</text>\n", x, T + row * (int)n + 16, xmax * k / 4);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xlab\">%lld</text>\n", x, T + row * (int)n + 16, v);
     }
     for (size_t i = 0; i < n; i++) {
         const json_t *c = json_array_get(controls, i);
@@ -222,12 +240,13 @@ static const char CSS[] =
     "section{background:#fff;border:1px solid #dde3e9;border-radius:8px;padding:16px 20px;margin:0 0 18px}"
     "h2{font-size:17px;margin:0 0 12px}"
     ".cards{display:flex;flex-wrap:wrap;gap:12px;background:none;border:0;padding:0}"
-    ".card{flex:1 1 160px;background:#fff;border:1px solid #dde3e9;border-radius:8px;padding:12px 16px}"
+    "*{box-sizing:border-box}.card{flex:1 1 150px;background:#fff;border:1px solid #dde3e9;border-radius:8px;padding:12px 16px}"
     ".card .v{font-size:24px;font-weight:600}.card .k{color:#5b6b7b;font-size:12px;text-transform:uppercase}"
     ".ok{color:#2e8b57}.bad{color:#c0392b}.muted{color:#7b8794}"
     "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e6eaee;"
     "vertical-align:top}th{font-size:12px;color:#5b6b7b;text-transform:uppercase}td.n,th.n{text-align:right}"
-    "code{font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-all}"
+    "code{font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}"
+    "code.cmd{white-space:pre-wrap;word-break:break-all}td.t{white-space:nowrap}"
     ".badge{display:inline-block;color:#fff;border-radius:9px;padding:0 8px;font-size:12px;white-space:nowrap}"
     ".chart{width:100%;height:auto}.chart text{font:11px Helvetica,Arial,sans-serif;fill:#3c4a57}"
     ".chart .ylab{text-anchor:end}.chart .xlab,.chart .vlab{text-anchor:middle}.chart .clab{text-anchor:end;"
@@ -367,13 +386,13 @@ static void section_recent(FILE *f, const json_t *recent)
           f);
     for (size_t i = json_array_size(recent); i-- > 0;) {
         const json_t *r = json_array_get(recent, i), *rl = json_object_get(r, "rules");
-        fputs("<tr><td>", f);
-        put_text(f, str(r, "time"));
+        fputs("<tr><td class=\"t\">", f);
+        put_time(f, str(r, "time"));
         fputs("</td><td>", f);
         put_text(f, str(r, "user"));
         fputs("</td><td>", f);
         put_text(f, str(r, "host"));
-        fputs("</td><td><code>", f);
+        fputs("</td><td><code class=\"cmd\">", f);
         put_text(f, str(r, "command"));
         fputs("</code></td><td>", f);
         put_text(f, str(r, "action"));
@@ -427,11 +446,9 @@ static void section_rules(FILE *f, const json_t *rules, int have_logs)
     fputs("</table></section>\n", f);
 }
 
-static void card(FILE *f, const char *key, const char *cls, const char *fmt, long long a, long long b)
+static void card(FILE *f, const char *key, const char *cls, const char *value)
 {
-    fprintf(f, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v %s\">", key, cls);
-    fprintf(f, fmt, a, b);
-    fputs("</div></div>\n", f);
+    fprintf(f, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v %s\">%s</div></div>\n", key, cls, value);
 }
 
 char *rpt_html(const json_t *m, size_t *len)
@@ -462,9 +479,10 @@ char *rpt_html(const json_t *m, size_t *len)
     fputs("</code>)", f);
     if (have_logs) {
         fputs(" &middot; period ", f);
-        put_text(f, str(period, "from") ? str(period, "from") : "-");
+        put_time(f, str(period, "from"));
         fputs(" &rarr; ", f);
-        put_text(f, str(period, "to") ? str(period, "to") : "-");
+        put_time(f, str(period, "to"));
+        fputs(" UTC", f);
     }
     fputs(" &middot; generated ", f);
     put_text(f, str(m, "generated"));
@@ -473,18 +491,24 @@ char *rpt_html(const json_t *m, size_t *len)
     long long nctl = num(sum, "controls"), impl = num(sum, "implemented");
     long long ngaps = (long long)(json_array_size(json_object_get(gaps, "no_rule")) +
                                   json_array_size(json_object_get(gaps, "no_evidence")));
-    card(f, "Controls implemented", impl == nctl ? "ok" : "bad", "%lld / %lld", impl, nctl);
+    char v[64];
+    snprintf(v, sizeof v, "%lld / %lld", impl, nctl);
+    card(f, "Controls implemented", impl == nctl ? "ok" : "bad", v);
     if (have_logs) {
-        card(f, "Controls with evidence", num(sum, "with_evidence") == nctl ? "ok" : "bad", "%lld / %lld",
-             num(sum, "with_evidence"), nctl);
-        card(f, "Gaps", ngaps ? "bad" : "ok", "%lld%.0lld", ngaps, 0);
-        card(f, "Decisions", "", "%lld%.0lld", num(tot, "decisions"), 0);
-        card(f, "Denied / confirmed", "", "%lld / %lld", num(tot, "deny"), num(tot, "confirm"));
+        long long wev = num(sum, "with_evidence");
+        snprintf(v, sizeof v, "%lld / %lld", wev, nctl);
+        card(f, "Controls with evidence", wev == nctl ? "ok" : "bad", v);
+        snprintf(v, sizeof v, "%lld", ngaps);
+        card(f, "Gaps", ngaps ? "bad" : "ok", v);
+        snprintf(v, sizeof v, "%lld", num(tot, "decisions"));
+        card(f, "Decisions", "", v);
+        snprintf(v, sizeof v, "%lld / %lld", num(tot, "deny"), num(tot, "confirm"));
+        card(f, "Denied / confirmed", "", v);
         int ok = json_is_true(json_object_get(audit, "verified"));
-        fprintf(f, "<div class=\"card\"><div class=\"k\">Audit trail</div><div class=\"v %s\">%s</div></div>\n",
-                ok ? "ok" : "bad", ok ? "verified" : "NOT verified");
+        card(f, "Audit trail", ok ? "ok" : "bad", ok ? "verified" : "NOT verified");
     } else {
-        card(f, "Gaps (no rule)", ngaps ? "bad" : "ok", "%lld%.0lld", ngaps, 0);
+        snprintf(v, sizeof v, "%lld", ngaps);
+        card(f, "Gaps (no rule)", ngaps ? "bad" : "ok", v);
     }
     fputs("</section>\n", f);
 

@@ -38,7 +38,8 @@ static void usage_report(FILE *f)
             "  --since/--until D  count only records of days D (YYYY-MM-DD, UTC) on or after /\n"
             "                     on or before\n"
             "  --recent N         latest denials and confirmations listed (default 20)\n"
-            "  --list-controls    print the controls in scope (id, kind, title) and stop\n"
+            "  --list-controls    print the controls in scope (id, evidence kind, title, what\n"
+            "                     covers it; tab-separated) and stop\n"
             "\n"
             "Exit status: 0 report written; 65 report written but an audit trail does not\n"
             "verify (or a checkpoint is signed by another key); 77 report written but a\n"
@@ -58,7 +59,8 @@ static int list_controls(const rpt_framework *fw)
 {
     printf("# %s: %s (%zu controls in scope)\n", fw->id, fw->name, fw->ncontrols);
     for (size_t i = 0; i < fw->ncontrols; i++)
-        printf("%s\t%s\t%s\n", fw->controls[i].id, rpt_kind_name(fw->controls[i].kind), fw->controls[i].title);
+        printf("%s\t%s\t%s\t%s\n", fw->controls[i].id, rpt_kind_name(fw->controls[i].kind), fw->controls[i].title,
+               fw->controls[i].covers);
     return 0;
 }
 
