@@ -33,7 +33,8 @@ static const rt_prog_opts table[] = {
        "--function-name", "--role-name", "--user-name", "--policy-arn", "--cluster", "--service",
        "--db-instance-identifier", "--table-name", "--filters", "--secret-id")},
     {"az", 0, "gnol",
-     L("--resource-group", "--name", "--output", "--location", "--subscription", "--query", "--ids")},
+     L("--resource-group", "--name", "--output", "--location", "--subscription", "--query", "--ids",
+       "--public-access", "--account-name", "--container-name", "--vault-name")},
     {"bash", 0, "oO", L("--rcfile", "--init-file")},
     {"chgrp", 0, "", L("--reference")},
     {"chmod", 0, "", L("--reference")},
@@ -76,6 +77,8 @@ static const rt_prog_opts table[] = {
     {"gcloud", 0, "",
      L("--project", "--zone", "--region", "--format", "--account", "--configuration", "--filter",
        "--impersonate-service-account", "--verbosity")},
+    /* gh: -X/--method and -H/--header are api's, -R/--repo every subcommand's */
+    {"gh", 0, "HRX", L("--repo", "--method", "--header", "--hostname", "--jq", "--template", "--input")},
     {"git", 0, "CFXbcm",
      L("--git-dir", "--work-tree", "--namespace", "--message", "--author", "--branch", "--depth", "--origin",
        "--template", "--separate-git-dir", "--reference", "--file", "--onto", "--exec", "--date",
@@ -93,6 +96,7 @@ static const rt_prog_opts table[] = {
     {"helm", 0, "fno",
      L("--namespace", "--values", "--set", "--set-string", "--set-file", "--version", "--kube-context",
        "--kubeconfig", "--output", "--repo", "--timeout", "--post-renderer")},
+    {"heroku", 0, "ar", L("--app", "--remote", "--team")},
     {"install", 0, "Sgmot", L("--suffix", "--group", "--mode", "--owner", "--target-directory")},
     {"ionice", 0, "Pcnpu", L("--class", "--classdata", "--pid", "--pgid", "--uid")},
     {"ip6tables", 0, "ADEIJLNPRXdgijmopst",
@@ -124,13 +128,24 @@ static const rt_prog_opts table[] = {
     {"ls", 0, "ITw", L("--ignore", "--hide", "--tabsize", "--width", "--block-size", "--sort", "--format")},
     {"ltrace", 0, "ADFaelnopsux", L("--output", "--library")},
     {"make", 0, "CIWfo", L("--directory", "--file", "--makefile", "--include-dir", "--old-file", "--what-if")},
+    {"mariadb", 0, "DPSehu",
+     L("--user", "--host", "--port", "--database", "--execute", "--socket", "--defaults-file", "--init-command")},
     {"mawk", 0, "Ffv", NULL},
     {"mkdir", 0, "m", L("--mode", "--context")},
     {"mktemp", 0, "p", L("--tmpdir", "--suffix")},
+    /* mongo / mongosh: -p (--password) may stand alone and prompt, so it takes nothing */
+    {"mongo", 0, "fu",
+     L("--host", "--port", "--username", "--eval", "--file", "--authenticationDatabase",
+       "--authenticationMechanism", "--tlsCAFile", "--tlsCertificateKeyFile", "--apiVersion")},
+    {"mongosh", 0, "fu",
+     L("--host", "--port", "--username", "--eval", "--file", "--authenticationDatabase",
+       "--authenticationMechanism", "--tlsCAFile", "--tlsCertificateKeyFile", "--apiVersion")},
     {"mount", 0, "LUot", L("--types", "--options", "--label", "--uuid", "--target", "--source")},
     {"mv", 0, "St", L("--target-directory", "--suffix")},
     {"mysql", 0, "DPSehu",
      L("--user", "--host", "--port", "--database", "--execute", "--socket", "--defaults-file", "--init-command")},
+    {"mysqldump", 0, "PShruw",
+     L("--user", "--host", "--port", "--socket", "--result-file", "--where", "--defaults-file", "--tables")},
     {"nc", 0, "Xceipqswx", NULL},
     {"ncat", 0, "ceipsw", L("--exec", "--sh-exec", "--lua-exec", "--source-port", "--wait")},
     {"netcat", 0, "Xceipqswx", NULL},
@@ -244,6 +259,21 @@ const rt_prog_opts *rt_opts_find(const char *prog, size_t len)
             lo = mid + 1;
     }
     return NULL;
+}
+
+/* Short options with an optional, attached-only value, by program. */
+static const struct {
+    const char *prog, *opts;
+} attached[] = {{"mariadb", "p"}, {"mysql", "p"}, {"mysqldump", "p"}};
+
+int rt_opts_attached_value(const rt_prog_opts *po, unsigned char o)
+{
+    if (!po || !o)
+        return 0;
+    for (size_t i = 0; i < sizeof attached / sizeof attached[0]; i++)
+        if (!strcmp(po->prog, attached[i].prog))
+            return strchr(attached[i].opts, o) != NULL;
+    return 0;
 }
 
 const rt_prog_opts *rt_opts_table(size_t *count)

@@ -30,6 +30,11 @@ const rt_prog_opts *rt_opts_find(const char *prog, size_t len);
  * `po` (may be NULL) take a value? */
 int rt_opts_takes_value(const rt_prog_opts *po, const char *opt, size_t len);
 
+/* Is short option letter `o` of `po` (may be NULL) one whose value is
+ * optional and only ever attached (mysql -pSECRET; a bare -p prompts)?  In a
+ * cluster the rest of the word is its value; the next word never is. */
+int rt_opts_attached_value(const rt_prog_opts *po, unsigned char o);
+
 /* The whole table, sorted by prog (strcmp order), for tests and lint. */
 const rt_prog_opts *rt_opts_table(size_t *count);
 

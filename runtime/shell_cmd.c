@@ -221,6 +221,10 @@ static void collect_items(sh_ctx *c, const prog *pr, uint32_t f0, uint32_t f1, u
         for (size_t k = 1; k < n && !rt_sh_err(c); k++) { /* a cluster: -rf is -r -f */
             unsigned char o[2] = {'-', t[k]};
             int val = rt_opts_takes_value(po, (const char *)o, 2);
+            if (rt_opts_attached_value(po, t[k]) && k + 1 < n) { /* mysql -pSECRET */
+                push_flag_val(c, o, 2, t + k + 1, n - k - 1);
+                break;
+            }
             if (val && k + 1 < n) {
                 push_flag_val(c, o, 2, t + k + 1, n - k - 1);
                 break;
@@ -324,6 +328,11 @@ static uint32_t walk_opts(sh_ctx *c, const rt_prog_opts *po, uint32_t j, uint32_
         for (size_t k = 1; k < n; k++) {
             const char o[2] = {'-', (char)t[k]};
             int wanted = want && t[k] == (unsigned char)want;
+            if (rt_opts_attached_value(po, t[k])) { /* -pSECRET: the rest, never the next word */
+                if (wanted)
+                    ov->found = 1, ov->val = k + 1 < n ? t + k + 1 : NULL, ov->vlen = k + 1 < n ? n - k - 1 : 0;
+                break;
+            }
             if (rt_opts_takes_value(po, o, 2)) {
                 const unsigned char *v = NULL;
                 size_t vl = 0;
