@@ -1,8 +1,8 @@
 /* pattern.c — one simple-command pattern -> NFA fragment over the canonical
  * stage form  CMD prog (ARG a)* (FLAG f)* (REDIR op RTGT t)* END.
- * Flags are unordered: k required flag groups become the union over the k!
- * orders of  F* g1 F* g2 ... F*  (k is bounded by PAT_MAX_GROUPS), which is
- * linear per order because the normalizer sorts flags; redirections likewise.
+ * Flags are unordered: k required flag groups (k <= PAT_MAX_GROUPS) become a
+ * lattice of the 2^k sets of groups met so far, F* between them (note [item
+ * lattice]); redirections likewise.
  * Positionals are ordered, prefix-anchored, with an implicit trailing "...". */
 #include "pattern.h"
 
@@ -14,7 +14,7 @@
 #include "opts.h"
 #include "shell.h"
 
-#define PAT_MAX_GROUPS 5   /* 5! = 120 orders; more is a design smell, not a need */
+#define PAT_MAX_GROUPS 5   /* 2^5 = 32 lattice nodes; more is a design smell, not a need */
 #define PAT_MAX_WORDS 256
 
 typedef struct flag_alt {
@@ -400,30 +400,17 @@ static int redir_frag(pat_ctx *c, const ast_redir *r, nfa_frag *out)
     return 0;
 }
 
-/* Union over all orders of the k required items: ANY* x1 ANY* x2 ... ANY*. */
+/* The k required items in any order, each met by its own token:
+ * note [item lattice]: one NFA node per set S of items already met, 2^k of
+ * them (k <= PAT_MAX_GROUPS).  From node S, ANY* then one item i not in S
+ * leads to node S+{i}; the full set ends (after a last ANY* when `trail`).
+ * It accepts exactly what the union over the k! orders
+ * ANY* x1 ANY* x2 ... ANY* accepted, but a DFA subset now records only
+ * which items are met, not how far each of the k! orders got: the k!
+ * branches made subset construction explode before minimisation
+ * ("rm -r -f -x -R --force" took minutes for 94 final states). */
 typedef int (*item_fn)(pat_ctx *, const void *item, nfa_frag *);
 typedef nfa_frag (*any_fn)(nfa *);
-
-static int perm_next(int *p, int k)
-{
-    int i = k - 2;
-    while (i >= 0 && p[i] >= p[i + 1])
-        i--;
-    if (i < 0)
-        return 0;
-    int j = k - 1;
-    while (p[j] <= p[i])
-        j--;
-    int t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-    for (int a = i + 1, b = k - 1; a < b; a++, b--) {
-        t = p[a];
-        p[a] = p[b];
-        p[b] = t;
-    }
-    return 1;
-}
 
 static int unordered(pat_ctx *c, const void *items, size_t isize, int k, item_fn fn, any_fn any, int trail,
                      nfa_frag *out)
@@ -433,25 +420,36 @@ static int unordered(pat_ctx *c, const void *items, size_t isize, int k, item_fn
         *out = any(m);
         return 0;
     }
-    int p[PAT_MAX_GROUPS];
-    for (int i = 0; i < k; i++)
-        p[i] = i;
-    nfa_frag u = {NFA_NONE, NFA_NONE};
-    int first = 1;
-    do {
-        nfa_frag f = any(m);
-        for (int i = 0; i < k; i++) {
-            nfa_frag x;
-            if (fn(c, (const char *)items + (size_t)p[i] * isize, &x))
-                return -1;
-            f = nfa_cat(m, f, x);
-            if (trail || i + 1 < k)
-                f = nfa_cat(m, f, any(m));
+    uint32_t full = (1u << k) - 1, node[1u << PAT_MAX_GROUPS];
+    for (uint32_t S = 0; S <= full; S++)
+        node[S] = nfa_new(m);
+    uint32_t exit = nfa_new(m);
+    for (uint32_t S = 0; S <= full; S++) {
+        if (S == full && !trail) {
+            nfa_link(m, node[S], exit);
+            continue;
         }
-        u = first ? f : nfa_alt(m, u, f);
-        first = 0;
-    } while (perm_next(p, k));
-    *out = u;
+        nfa_frag x = any(m);
+        nfa_link(m, node[S], x.in);
+        if (S == full) {
+            nfa_link(m, x.out, exit);
+            continue;
+        }
+        uint32_t tail = x.out; /* a chain of epsilon states, one branch per item */
+        for (int i = 0; i < k; i++) {
+            if (S & (1u << i))
+                continue;
+            nfa_frag it;
+            if (fn(c, (const char *)items + (size_t)i * isize, &it))
+                return -1;
+            uint32_t br = nfa_new(m);
+            nfa_link(m, tail, br);
+            nfa_link(m, br, it.in);
+            nfa_link(m, it.out, node[S | (1u << i)]);
+            tail = br;
+        }
+    }
+    *out = (nfa_frag){node[0], exit};
     return 0;
 }
 

@@ -734,6 +734,48 @@ static void test_state_budget(void **state)
     policy_free(&p);
 }
 
+/* note [item lattice] in compiler/pattern.c: five required flags, in any
+ * order, each met by its own token.  As a union over the 5! orders the
+ * subset construction took minutes (pre-minimisation states in the
+ * hundreds of thousands, for 94 final ones); the lattice needs a few
+ * hundred, so a budget of 2000 states is enough. */
+static void test_many_required_flags(void **state)
+{
+    (void)state;
+    policy p;
+    int rc = policy_build(&p,
+                          HEAD "  safety:\n    rules:\n"
+                               "      - {id: five, match: 'rm -r -f -x -R --force', risk: critical, action: deny}\n"
+                               "      - {id: alts, match: 'rm {-r,-R} {-f,--force} -v', risk: high, action: confirm}\n",
+                          2000);
+    char buf[1024];
+    diag_format(&p.d, buf, sizeof buf);
+    if (rc)
+        fail_msg("five required flags should fit 2000 states: %s", buf);
+    static const struct {
+        const char *cmd;
+        cmdai_action action;
+    } cases[] = {
+        {"rm -r -f -x -R --force a", CMDAI_DENY},
+        {"rm --force -xRfr a", CMDAI_DENY},
+        {"rm -a -R -b --force -f -r -x -z", CMDAI_DENY},
+        {"rm -r -f -x -R a", CMDAI_ALLOW},       /* --force missing */
+        {"rm -r -f -x --force a", CMDAI_ALLOW},  /* -R missing */
+        {"rm -R --force -v a", CMDAI_CONFIRM},   /* one of each alternative group */
+        {"rm -r -f -v a", CMDAI_CONFIRM},
+        {"rm -r -R -v a", CMDAI_ALLOW},          /* both from the first group, none from the second */
+        {"rm -f --force -v", CMDAI_ALLOW},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cmdai_verdict v = policy_eval(&p, cases[i].cmd);
+        if (v.action != cases[i].action) {
+            render(cases[i].cmd, buf, sizeof buf);
+            fail_msg("%s: action %d, expected %d (canonical: %s)", cases[i].cmd, v.action, cases[i].action, buf);
+        }
+    }
+    policy_free(&p);
+}
+
 /* ---- 6. compile-time errors (semantic, not syntax) ------------------------------- */
 
 static const struct error_case {
@@ -1196,6 +1238,7 @@ int main(void)
         cmocka_unit_test(test_rule_order_gives_identical_bundle),
         cmocka_unit_test(test_rebuild_is_reproducible),
         cmocka_unit_test(test_state_budget),
+        cmocka_unit_test(test_many_required_flags),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_core_safety_must_show),
         cmocka_unit_test(test_differential_reference),
