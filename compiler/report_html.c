@@ -252,7 +252,8 @@ static const char CSS[] =
     ".chart .ylab{text-anchor:end}.chart .xlab,.chart .vlab{text-anchor:middle}.chart .clab{text-anchor:end;"
     "font-size:12px}.chart .badge{text-anchor:middle;fill:#fff;font-size:11px}"
     ".chart .grid{stroke:#e6eaee}.chart .axis{stroke:#8796a5}"
-    "ul{margin:4px 0 0;padding-left:20px}";
+    "ul{margin:4px 0 0;padding-left:20px}table.kv th{width:40%}"
+    ".alert{background:#fdecea;border-color:#e6b0aa;color:#922b21}";
 
 static void table_controls(FILE *f, const json_t *controls, int have_logs)
 {
@@ -327,7 +328,7 @@ static void section_audit(FILE *f, const json_t *audit, const json_t *period)
     }
     fputs(" Checkpoint signatures: ", f);
     put_text(f, str(audit, "signatures"));
-    fputs(".</p>\n<table>", f);
+    fputs(".</p>\n<table class=\"kv\">", f);
     fputs("<tr><th>Files</th><td>", f);
     const json_t *fl = json_object_get(audit, "files");
     for (size_t i = 0; i < json_array_size(fl); i++) {
@@ -486,7 +487,15 @@ char *rpt_html(const json_t *m, size_t *len)
     }
     fputs(" &middot; generated ", f);
     put_text(f, str(m, "generated"));
-    fputs("</p></header>\n<main>\n<section class=\"cards\">\n", f);
+    fputs("</p></header>\n<main>\n", f);
+    if (have_logs && !json_is_true(json_object_get(audit, "verified"))) {
+        fputs("<section class=\"alert\"><b>The audit trail does not verify:</b> <code class=\"cmd\">", f);
+        put_text(f, str(audit, "error"));
+        fprintf(f, "</code>. The %lld decision record(s) from that line on are not counted; the figures below cover the "
+                   "%lld record(s) before it.</section>\n",
+                num(audit, "records_excluded"), num(audit, "records_counted") + num(audit, "records_outside_period"));
+    }
+    fputs("<section class=\"cards\">\n", f);
 
     long long nctl = num(sum, "controls"), impl = num(sum, "implemented");
     long long ngaps = (long long)(json_array_size(json_object_get(gaps, "no_rule")) +

@@ -112,6 +112,32 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["be
 # Inherited rules count with their own cases: the shipped core-safety is fully covered.
 expect_status 0 "core-safety: every rule fires on its tests" "$CC" test --min-coverage 100 "$CORE"
 
+# At scale: the per-rule corpus hits on core-safety over both corpora equal
+# the rules listed by `cmdai-policy check --batch` verdicts, line by line.
+"$CC" keygen -p k.pub -s k.key > /dev/null
+"$CC" build "$CORE" -o core.cpb -s k.key 2> /dev/null
+grep -hv '^#' "$ROOT/tests/corpus/dangerous.txt" "$ROOT/tests/corpus/safe.txt" | grep -v '^$' > all.txt || true
+"$RT" check --bundle core.cpb --trust k.pub --state state --batch < all.txt > verdicts.jsonl || true
+expect_status 0 "coverage of core-safety over both corpora" "$CC" test --coverage --format json "$CORE" --corpus all.txt:allow,warn,confirm,deny
+cp out core.json
+if python3 - core.json verdicts.jsonl all.txt <<'PY'
+import json, sys, collections
+doc = json.load(open(sys.argv[1]))["templates"][0]
+want, lines, capped = collections.Counter(), 0, 0
+for l in open(sys.argv[2]):
+    v = json.loads(l); lines += 1
+    capped += len(v["rules"]) >= 16
+    for r in set(v["rules"]): want[r] += 1
+n = sum(1 for _ in open(sys.argv[3]))
+errs = [] if lines == n == doc["commands"]["corpus"] else [f"{lines} verdicts, {n} lines, {doc['commands']['corpus']} walked"]
+if capped: errs.append(f"{capped} verdicts hit the 16-rule cap: not comparable")
+for r in doc["rules"]:
+    if r["corpus"] != want[r["id"]]: errs.append(f'{r["id"]}: coverage {r["corpus"]}, verdicts {want[r["id"]]}')
+if errs: print("\n".join(errs[:20]))
+sys.exit(1 if errs else 0)
+PY
+then ok "per-rule corpus hits equal the rules of check --batch verdicts ($(wc -l < all.txt) commands)"; else bad "core-safety corpus hits differ"; fi
+
 expect_status 64 "--min-coverage above 100" "$CC" test --min-coverage 150 cov.yaml
 expect_status 64 "--format xml" "$CC" test --coverage --format xml cov.yaml
 expect_status 64 "--format json without coverage" "$CC" test --format json cov.yaml
