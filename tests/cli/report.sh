@@ -237,8 +237,18 @@ for fw in SOC2 ISO27001 HIPAA PCI-DSS; do
     fi
 done
 
+# Same inputs and $SOURCE_DATE_EPOCH: the same bytes (reports can be archived and diffed).
+SOURCE_DATE_EPOCH=1764000000 "$CC" report --framework SOC2 -o r1.html policy.cpb "$LOG" 2> /dev/null
+SOURCE_DATE_EPOCH=1764000000 "$CC" report --framework SOC2 -o r2.html policy.cpb "$LOG" 2> /dev/null
+cmp -s r1.html r2.html && grep -q 'generated 2025-11-24T16:00:00Z' r1.html && ok "reproducible with SOURCE_DATE_EPOCH" ||
+    bad "two runs differ or the time stamp is not SOURCE_DATE_EPOCH"
+
 # ---- bad inputs ------------------------------------------------------------
+expect_status 0 "report --help" "$CC" report --help
+grep -q '^usage: cmdai-policyc report' out && grep -q '^Exit status' out && ok "--help shows usage and exit statuses" || bad "--help: $(head -3 out)"
 expect_status 64 "unknown framework" "$CC" report --framework NIST policy.cpb "$LOG"
+expect_status 64 "unknown option" "$CC" report --framework SOC2 --frobnicate policy.cpb
+expect_status 64 "bad --recent" "$CC" report --framework SOC2 --recent -3 policy.cpb "$LOG"
 expect_status 64 "no framework" "$CC" report policy.cpb "$LOG"
 expect_status 64 "bad --format" "$CC" report --framework SOC2 --format pdf policy.cpb "$LOG"
 expect_status 64 "bad --since" "$CC" report --framework SOC2 --since 2026-13-45 policy.cpb "$LOG"
