@@ -201,7 +201,8 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
     if (d->code)
         goto out;
     for (int r = 0; r < FLEET_NROLES; r++) {
-        if (load_key(o->keys[r], !root, &k[r], d))
+        bool fresh = o->rotate[r] && !strcmp(o->rotate[r], o->keys[r]); /* --rotate-X P --X-key P */
+        if (load_key(o->keys[r], !root || fresh, &k[r], d))
             goto out;
         cur[r] = &k[r];
     }

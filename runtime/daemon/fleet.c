@@ -472,10 +472,17 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     snprintf(nsig, sizeof nsig, "%s/policy.cpb.minisig", f->scope);
     const char *want = jstr(json_object_get(json_object_get(json_object_get(sgn(targets), "targets"), name),
                                             "hashes"), "sha256");
-    if (want && (!strcmp(want, f->active_hash) || !strcmp(want, f->refused_hash))) {
+    pthread_mutex_lock(&f->mu);
+    bool active = want && !strcmp(want, f->active_hash), refused = want && !strcmp(want, f->refused_hash);
+    pthread_mutex_unlock(&f->mu);
+    if (refused) { /* already tried: the runtime refused it (signature, expiry, serial) */
+        fail(err, cap, "targets v%lld names a bundle (sha256 %.16s...) that the runtime refused; kept the previous "
+                       "one", (long long)tv, want);
+        goto out;
+    }
+    if (active) {
         snprintf(f->ts_etag, sizeof f->ts_etag, "%s", tsbuf_etag);
-        snprintf(result, rcap, "up to date (targets v%lld%s)", (long long)tv,
-                 strcmp(want, f->active_hash) ? ", its bundle was refused by the runtime" : "");
+        snprintf(result, rcap, "up to date (targets v%lld)", (long long)tv);
         rc = 0;
         goto out;
     }
