@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "canon.h"
+#include "emit.h"
 #include "fmt.h"
 #include "ir.h"
 #include "lint.h"
@@ -43,6 +45,10 @@ static const lint_code codes[] = {
     {"CP4002", "style", LINT_ERROR, "rule-without-no-match-case",
      "The rule has no tests.no_match case: no near miss shows what it must let through."},
     {"CP4003", "style", LINT_WARNING, "unused-ignore-comment", "A cmdai-lint ignore comment suppresses nothing."},
+    {"CP4004", "style", LINT_OFF, "rule-not-exercised",
+     "No command under the template's tests makes the rule fire (on with --require-cases)."},
+    {"CP4005", "style", LINT_OFF, "no-allow-tests",
+     "The template has rules but no allow tests: no near miss is checked (on with --require-cases)."},
     {"CP5001", "compliance", LINT_ERROR, "unknown-control",
      "A compliance tag names a control that its framework does not define."},
     {"CP5002", "compliance", LINT_WARNING, "undeclared-framework",
@@ -818,6 +824,62 @@ static void check_rules(lint_ctx *x, src_cache *sc, const tpl *t)
     }
 }
 
+/* CP4004/CP4005 (the old --require-cases): evaluate the template's own tests
+ * on the compiled bundle and see which rules fire. */
+static void check_template_tests(lint_ctx *x, const tpl *t, const ir *r)
+{
+    bool want4 = x->o->sev[C("CP4004") - codes] != LINT_OFF, want5 = x->o->sev[C("CP4005") - codes] != LINT_OFF;
+    if (!want4 && !want5)
+        return;
+    size_t nallow = 0;
+    for (size_t k = 0; k < t->ntests; k++)
+        nallow += t->tests[k].expect == CMDAI_ALLOW;
+    if (want5 && !nallow && t->nrules)
+        add(x, C("CP4005"), t->file, 0, 0, NULL, 0, "list near misses the rules must let through under tests: allow",
+            "template has no allow tests");
+    if (!want4)
+        return;
+    emit_opts eo = {.serial = 1, .scope = "lint"};
+    unsigned char *bytes = NULL, *mem = NULL;
+    size_t len = 0;
+    diag d;
+    diag_init(&d);
+    struct cmdai_bundle b;
+    cmdai_error err;
+    if (emit_bundle(r, &eo, &bytes, &len, &d) || !(mem = malloc(len ? len : 1)))
+        goto out;
+    memcpy(mem, bytes, len);
+    if (rt_bundle_check(&b, mem, len, &err) != CMDAI_OK)
+        goto out;
+    uint8_t *fired = calloc(b.nrules ? b.nrules : 1, 1);
+    if (!fired)
+        abort();
+    for (size_t k = 0; k < t->ntests; k++) {
+        cmdai_verdict vd;
+        cmdai_eval(&b, t->tests[k].command, strlen(t->tests[k].command), &vd);
+        unsigned n = vd.nrules < CMDAI_VERDICT_RULES ? vd.nrules : CMDAI_VERDICT_RULES;
+        for (unsigned q = 0; q < n; q++)
+            if (vd.rules[q] < b.nrules)
+                fired[vd.rules[q]] = 1;
+    }
+    for (size_t i = 0; i < t->nrules; i++) {
+        const tpl_rule *ru = &t->rules[i];
+        if (!is_local(t, ru))
+            continue;
+        bool hit = false;
+        for (uint32_t k = 0; k < b.nrules && !hit; k++)
+            hit = fired[k] && !strcmp(b.str + b.rules[k].id, ru->id);
+        if (!hit)
+            add(x, C("CP4004"), ru->pos.file, ru->pos.line, ru->pos.column, ru->id, ru->pos.line,
+                "add a command it must catch under tests (deny/confirm/warn) and a near miss under allow",
+                "rule '%s' fires on none of the template's tests", ru->id);
+    }
+    free(fired);
+out:
+    free(bytes);
+    free(mem);
+}
+
 static const lint_code *code_for_load(const diag *d)
 {
     switch (d->code) {
@@ -856,6 +918,7 @@ void lint_file(arena *a, const char *path, const lint_opts *o, lint_report *rep)
     rep->nrules = r->nrules;
     rep->nstates = r->nstates;
     check_automaton(&x, rep->t, r);
+    check_template_tests(&x, rep->t, r);
     ir_free(r);
     check_rules(&x, &sc, rep->t);
     source(&x, &sc, rep->t->file ? rep->t->file : path); /* its ignore comments, even with no finding */

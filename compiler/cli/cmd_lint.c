@@ -47,7 +47,8 @@ static void usage_lint(FILE *f)
             "  --max-states N      automaton state budget (default %u)\n"
             "  --stdlib DIR        where 'extends: [name]' finds templates\n"
             "  --list-codes        print every code with its category and default severity\n"
-            "  --require-cases     accepted for compatibility: rule cases are required by default\n"
+            "  --require-cases     also require that the template's tests make every rule it\n"
+            "                      defines fire, and that it has allow tests (CP4004, CP4005)\n"
             "\n"
             "Exit 0 when no file has a finding at or above --error-on, 65 when one has (or does\n"
             "not load), 66 when a file cannot be read, 64 on a usage error.\n",
@@ -58,7 +59,7 @@ enum { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_GITHUB };
 
 static const char *sarif_level(lint_sev s)
 {
-    return s == LINT_ERROR ? "error" : s == LINT_WARNING ? "warning" : "note";
+    return s == LINT_ERROR ? "error" : s == LINT_WARNING ? "warning" : s == LINT_NOTE ? "note" : "none";
 }
 
 static json_t *finding_json(const lint_finding *f)
@@ -282,7 +283,12 @@ int cmd_lint(int argc, char **argv)
             break;
         }
         case 'l': return print_codes();
-        case 'Q': break;
+        case 'Q': { /* the template's tests exercise every rule it defines, and it has allow tests */
+            size_t n;
+            o.sev[lint_code_find("CP4004") - lint_codes(&n)] = LINT_ERROR;
+            o.sev[lint_code_find("CP4005") - lint_codes(&n)] = LINT_ERROR;
+            break;
+        }
         case 'h': usage_lint(stdout); return 0;
         default: usage_lint(stderr); return EXIT_USAGE;
         }
