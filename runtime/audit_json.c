@@ -116,12 +116,18 @@ void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n)
     char *o = b->p + b->len;
     *o++ = '"';
     for (size_t i = 0; i < n;) {
-        unsigned c = u[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            i++;
+        /* A run of bytes that need no escaping, copied at once (the daemon
+         * escapes every message and command twice per decision). */
+        size_t j = i;
+        while (j < n && u[j] >= 0x20 && u[j] < 0x80 && u[j] != '"' && u[j] != '\\')
+            j++;
+        if (j > i) {
+            memcpy(o, u + i, j - i);
+            o += j - i;
+            i = j;
             continue;
         }
+        unsigned c = u[i];
         if (c == '"' || c == '\\') {
             *o++ = '\\';
             *o++ = (char)c;
