@@ -73,6 +73,9 @@ typedef struct builder {
     u32vec stack, tmp;
     uint32_t *sc_off, *sc_len; /* seed closures, UINT32_MAX = not yet */
     u32vec sc_pool;
+    uint32_t *sp_off, *sp_len; /* their byte transitions: (set, to) pairs in sp_pool */
+    u32vec sp_pool;
+    u32vec ds_pool, ds_off, ds_len; /* seeds each DFA state was built from */
     /* output */
     u32vec trans;
     u32vec acc_off, acc_len, acc_pool;
@@ -164,6 +167,24 @@ static void seed_closure(builder *b, uint32_t seed)
         qsort(b->sc_pool.v + from, n, sizeof(uint32_t), cmp_u32);
     b->sc_off[seed] = (uint32_t)from;
     b->sc_len[seed] = (uint32_t)n;
+    b->sp_off[seed] = (uint32_t)(b->sp_pool.n / 2);
+    for (size_t i = 0; i < n; i++) {
+        const nfa_state *st = &m->st[b->sc_pool.v[from + i]];
+        if (st->set != NFA_NONE) {
+            vpush(&b->sp_pool, st->set);
+            vpush(&b->sp_pool, st->to);
+        }
+    }
+    b->sp_len[seed] = (uint32_t)(b->sp_pool.n / 2) - b->sp_off[seed];
+}
+
+/* Remember the seeds a new DFA state was built from (note [seed closures]). */
+static void state_seeds(builder *b, const uint32_t *seeds, size_t n)
+{
+    vpush(&b->ds_off, (uint32_t)b->ds_pool.n);
+    vpush(&b->ds_len, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        vpush(&b->ds_pool, seeds[i]);
 }
 
 /* Epsilon closure of seeds (sorted, distinct) -> sorted important states in
@@ -411,12 +432,21 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     b.mark = calloc(m->n ? m->n : 1, sizeof *b.mark);
     b.sc_off = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sc_off);
     b.sc_len = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sc_len);
+    b.sp_off = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sp_off);
+    b.sp_len = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sp_len);
     if (!b.mark)
         dfa_oom();
     memset(b.sc_off, 0xff, (m->n ? m->n : 1) * sizeof *b.sc_off);
     uint32_t K = b.nclasses;
-    u32vec *bucket = calloc(K, sizeof *bucket);
-    if (!bucket)
+    u32vec bk = {0};
+    uint32_t *set_stamp = calloc(m->nsets ? m->nsets : 1, sizeof *set_stamp);
+    uint32_t *set_local = calloc(m->nsets ? m->nsets : 1, sizeof *set_local);
+    uint32_t *lset = NULL, lcap = 0;
+    u32vec *ltgt = NULL;
+    uint64_t *mem = NULL;
+    size_t memcap = 0;
+    uint32_t grep_cls[256], gof[256], gt[256];
+    if (!set_stamp || !set_local)
         dfa_oom();
     /* note [bucket memo]: the target of a bucket (the NFA states one class
      * leads to) is a pure function of the bucket, and the same buckets recur
@@ -429,48 +459,103 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     int isnew;
     b.tmp.n = 0;
     intern(&b, &isnew); /* state 0: dead */
+    state_seeds(&b, NULL, 0);
     closure(&b, &start, 1);
     uint32_t s0 = intern(&b, &isnew);
+    if (isnew)
+        state_seeds(&b, &start, 1);
     int rc = 0;
     for (uint32_t d = 0; d < b.sub_off.n; d++) {
-        for (uint32_t c = 0; c < K; c++)
-            bucket[c].n = 0;
-        uint32_t off = b.sub_off.v[d], len = b.sub_len.v[d];
-        for (uint32_t i = 0; i < len; i++) {
-            const nfa_state *st = &m->st[b.pool.v[off + i]];
-            if (st->set == NFA_NONE)
-                continue;
-            const uint32_t *cl = b.set_cls.v + b.set_cls_off[st->set];
-            for (uint32_t k = 0; k < b.set_cls_len[st->set]; k++)
-                vpush(&bucket[cl[k]], st->to);
+        /* note [class groups]: the targets of this subset grouped by the
+         * byte set of their NFA state, then the classes grouped by which of
+         * those sets contain them.  Classes of one group have the same
+         * bucket, so a subset whose states all loop on [token]* builds and
+         * looks up a handful of buckets, not one per class. */
+        uint32_t nl = 0;
+        /* The subset is the union of its seeds' closures: read their
+         * (set, to) pairs, sequential, instead of every member's NFA state. */
+        for (uint32_t q = 0; q < b.ds_len.v[d]; q++) {
+          uint32_t seed = b.ds_pool.v[b.ds_off.v[d] + q];
+          const uint32_t *pr = b.sp_pool.v + 2 * (size_t)b.sp_off[seed];
+          for (uint32_t i = 0; i < b.sp_len[seed]; i++) {
+            uint32_t set = pr[2 * i], to = pr[2 * i + 1];
+            if (set_stamp[set] != d + 1) {
+                set_stamp[set] = d + 1;
+                set_local[set] = nl;
+                if (nl == lcap) {
+                    lcap = lcap ? lcap * 2 : 64;
+                    lset = xrealloc(lset, lcap, sizeof *lset);
+                    ltgt = xrealloc(ltgt, lcap, sizeof *ltgt);
+                    memset(ltgt + nl, 0, (lcap - nl) * sizeof *ltgt);
+                }
+                lset[nl] = set;
+                ltgt[nl].n = 0;
+                nl++;
+            }
+            vpush(&ltgt[set_local[set]], to);
+          }
         }
+        size_t W = (nl + 63) / 64;
+        if (W * K > memcap) {
+            memcap = W * K;
+            mem = xrealloc(mem, memcap, sizeof *mem);
+        }
+        memset(mem, 0, W * K * sizeof *mem);
+        for (uint32_t j = 0; j < nl; j++) {
+            const uint32_t *cl = b.set_cls.v + b.set_cls_off[lset[j]];
+            for (uint32_t k = 0; k < b.set_cls_len[lset[j]]; k++)
+                mem[cl[k] * W + j / 64] |= (uint64_t)1 << (j % 64);
+        }
+        uint32_t ng = 0;
         for (uint32_t c = 0; c < K; c++) {
+            uint32_t g = 0;
+            while (g < ng && memcmp(mem + grep_cls[g] * W, mem + c * W, W * sizeof *mem))
+                g++;
+            if (g == ng)
+                grep_cls[ng++] = c;
+            gof[c] = g;
+        }
+        for (uint32_t g = 0; g < ng; g++) {
+            const uint64_t *bits = mem + grep_cls[g] * W;
+            bk.n = 0;
+            for (uint32_t j = 0; j < nl; j++)
+                if (bits[j / 64] >> (j % 64) & 1)
+                    for (size_t i = 0; i < ltgt[j].n; i++)
+                        vpush(&bk, ltgt[j].v[i]);
             uint32_t t = 0;
-            if (bucket[c].n) {
-                u32vec *bk = &bucket[c];
-                sort_unique(bk);
-                uint64_t h = hash_u32s(bk->v, bk->n);
+            if (bk.n) {
+                sort_unique(&bk);
+                uint64_t h = hash_u32s(bk.v, bk.n);
                 size_t slot;
-                t = memo_find(&M, h, bk->v, (uint32_t)bk->n, &slot);
+                t = memo_find(&M, h, bk.v, (uint32_t)bk.n, &slot);
                 if (t == UINT32_MAX) {
-                    closure(&b, bk->v, bk->n);
+                    closure(&b, bk.v, bk.n);
                     t = intern(&b, &isnew);
+                    if (isnew)
+                        state_seeds(&b, bk.v, bk.n);
                     if (isnew && max_states && b.sub_off.n > max_states) {
                         if (blame)
                             blame_fill(&b, blame);
                         rc = -1;
                         goto done;
                     }
-                    memo_add(&M, slot, h, bk->v, (uint32_t)bk->n, t);
+                    memo_add(&M, slot, h, bk.v, (uint32_t)bk.n, t);
                 }
             }
-            vpush(&b.trans, t);
+            gt[g] = t;
         }
+        for (uint32_t c = 0; c < K; c++)
+            vpush(&b.trans, gt[gof[c]]);
     }
 done:
-    for (uint32_t c = 0; c < K; c++)
-        free(bucket[c].v);
-    free(bucket);
+    free(bk.v);
+    free(set_stamp);
+    free(set_local);
+    for (uint32_t j = 0; j < lcap; j++)
+        free(ltgt[j].v);
+    free(ltgt);
+    free(lset);
+    free(mem);
     memo_release(&M);
     free(b.mark);
     free(b.stack.v);
@@ -478,6 +563,12 @@ done:
     free(b.sc_off);
     free(b.sc_len);
     free(b.sc_pool.v);
+    free(b.sp_off);
+    free(b.sp_len);
+    free(b.sp_pool.v);
+    free(b.ds_pool.v);
+    free(b.ds_off.v);
+    free(b.ds_len.v);
     free(b.pool.v);
     free(b.sub_off.v);
     free(b.sub_len.v);
