@@ -57,6 +57,14 @@ static int64_t now_ms(void)
 }
 
 static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The poll thread writes the versions; `status` reads them under the lock. */
+static void set_version(fleet *f, json_int_t *field, json_int_t v)
+{
+    pthread_mutex_lock(&f->mu);
+    *field = v;
+    pthread_mutex_unlock(&f->mu);
+}
+
 static int fail(char *err, size_t cap, const char *fmt, ...)
 {
     va_list ap;
@@ -320,14 +328,15 @@ static int update_root(fleet *f, char *err, size_t cap)
         /* Rotated timestamp or snapshot keys: forget their trusted versions
          * (TUF 5.3.11: recovery from a fast-forward attack). */
         if (!same_role_keys(sgn(f->root), sgn(nr), "timestamp") || !same_role_keys(sgn(f->root), sgn(nr), "snapshot")) {
-            f->ts_v = f->snap_v = 0;
+            set_version(f, &f->ts_v, 0);
+            set_version(f, &f->snap_v, 0);
             f->ts_etag[0] = '\0';
         }
         if (!same_role_keys(sgn(f->root), sgn(nr), "targets"))
-            f->targets_v = 0;
+            set_version(f, &f->targets_v, 0);
         json_decref(f->root);
         f->root = nr;
-        f->root_v = version_of(nr);
+        set_version(f, &f->root_v, version_of(nr));
     }
     return check_expiry(f->root, "root.json", err, cap);
 }
@@ -411,7 +420,7 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     snprintf(tsbuf_etag, sizeof tsbuf_etag, "%s", r.etag);
     if (save_state(f, "timestamp.json", r.body, r.len, err, cap))
         goto out;
-    f->ts_v = version_of(ts);
+    set_version(f, &f->ts_v, version_of(ts));
     free(r.body);
     r.body = NULL;
     /* snapshot: exactly the bytes the timestamp names */
@@ -445,7 +454,7 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     }
     if (check_expiry(snap, "snapshot.json", err, cap) || save_state(f, "snapshot.json", r.body, r.len, err, cap))
         goto out;
-    f->snap_v = sv;
+    set_version(f, &f->snap_v, sv);
     free(r.body);
     r.body = NULL;
     /* targets */
@@ -465,7 +474,7 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     }
     if (check_expiry(targets, "targets.json", err, cap) || save_state(f, "targets.json", r.body, r.len, err, cap))
         goto out;
-    f->targets_v = tv;
+    set_version(f, &f->targets_v, tv);
     /* the scope's bundle, unless it is the active one or one the runtime refused */
     char name[200], nsig[220];
     snprintf(name, sizeof name, "%s/policy.cpb", f->scope);

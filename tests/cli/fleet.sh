@@ -44,7 +44,7 @@ NGX
     } > "$TMP/ngx/nginx.conf"
     /usr/sbin/nginx -p "$TMP/ngx" -c "$TMP/ngx/nginx.conf" -e "$TMP/ngx/error.log" &
     NGINX_PID=$!
-    for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+    for _ in $(seq 50); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$port" 2> /dev/null && break; sleep 0.1; done
     URL="http://127.0.0.1:$port"
 }
 
