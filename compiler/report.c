@@ -114,11 +114,11 @@ static void count_record(model *m, json_t *r)
         return;
     }
     add(&m->total, a, err);
-    if (t && strlen(t) < sizeof m->first) {
+    if (t && strlen(t) < sizeof m->first) { /* longer: not a time the writer wrote */
         if (!m->first[0] || strcmp(t, m->first) < 0)
-            strcpy(m->first, t);
+            snprintf(m->first, sizeof m->first, "%s", t);
         if (!m->last[0] || strcmp(t, m->last) > 0)
-            strcpy(m->last, t);
+            snprintf(m->last, sizeof m->last, "%s", t);
     }
     if (have_day && a >= 0) {
         json_t *d = json_object_get(m->days, day);
