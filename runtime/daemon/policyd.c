@@ -1,9 +1,14 @@
 /* policyd.c — cmdai-policyd: decisions over a Unix socket (docs/daemon.md).
- * One thread, one epoll loop: newline-delimited JSON requests, one verdict
- * per line back, each decision appended to the audit trail with the peer's
- * SO_PEERCRED identity.  Group commit: the answers produced in one loop turn
- * are held until a single rt_audit_sync() made their records durable, so an
- * acknowledged decision is always on disk.  Non-blocking sockets, a request
+ * The main thread accepts, handles signals, reloads and timers, and hands
+ * each connection to one of N shard threads (--threads, default the CPU
+ * count); each shard runs its own epoll loop over its clients:
+ * newline-delimited JSON requests, one verdict per line back, each decision
+ * appended to the audit trail with the peer's SO_PEERCRED identity.  Group
+ * commit: the answers produced in one shard turn are held until
+ * rt_audit_sync() made their records durable (concurrent syncs of the
+ * shards share one fdatasync), so an acknowledged decision is always on
+ * disk.  Reload swaps the bundle under a write lock; shards decide under
+ * the read lock.  Non-blocking sockets, a request
  * size limit, an idle timeout for incomplete requests and a cap on unread
  * answers keep malformed, huge and slow clients from stalling the others. */
 #include <errno.h>
@@ -12,8 +17,10 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +43,10 @@
 #define READ_CHUNK 65536
 #define WBUF_HIGH (1u << 20) /* unread answers per client before we stop reading its requests */
 
+struct shard;
+
 typedef struct client {
+    struct shard *sh; /* the shard whose epoll and list it is on */
     int fd;
     long uid, gid, pid;
     char user[64];
@@ -50,7 +60,22 @@ typedef struct client {
     struct client *prev, *next; /* every client, for the idle sweep and the end-of-turn free */
 } client;
 
-typedef struct server {
+typedef struct server server;
+
+/* One event loop thread and its clients.  Only the main thread's accept adds
+ * to `clients` (under mu); everything else is the shard thread's own. */
+typedef struct shard {
+    server *s;
+    int ep;
+    pthread_t th;
+    pthread_mutex_t mu;
+    client *clients; /* list head */
+    client **touched;
+    size_t ntouched, touched_cap;
+    bool any_dead;
+} shard;
+
+struct server {
     int ep, lfd, sfd;
     const char *sock_path, *bundle_path;
     cmdai_open_opts oo;
@@ -58,20 +83,21 @@ typedef struct server {
     struct stat bst, sst; /* bundle and .minisig as last loaded */
     rt_audit *audit;
     const char *audit_path;
-    size_t max_req, max_clients, nclients;
+    size_t max_req, max_clients;
+    _Atomic size_t nclients;
     int idle_ms;
-    uint64_t decisions, bad_requests, dropped, reloads, reload_failures;
+    _Atomic uint64_t decisions, bad_requests, dropped;
+    uint64_t reloads, reload_failures;
     int64_t started_ms, loaded_ms, reload_ms;
     char reload_error[400];
-    bool stop;
-    client **touched;
-    size_t ntouched, touched_cap;
-    client *clients; /* list head */
+    atomic_bool stop;
+    pthread_rwlock_t blk; /* b and the reload fields: shards read, reload writes */
+    shard *shards;
+    size_t nshards, next_shard;
     ship *shipper;   /* NULL unless --ship-url */
     ship *syslog;    /* NULL unless --ship-syslog */
     fleet *fleet;    /* NULL unless --fleet (issue 6, fleet.c) */
-    bool any_dead;
-} server;
+};
 
 static int64_t now_ms(void)
 {
@@ -115,7 +141,8 @@ static int load_bundle(server *s, const char *why)
     cmdai_error err = {0};
     struct stat bst, sst;
     stat_pair(s->bundle_path, &bst, &sst);
-    cmdai_bundle *nb = cmdai_open(s->bundle_path, &s->oo, &err);
+    cmdai_bundle *nb = cmdai_open(s->bundle_path, &s->oo, &err); /* verified before any lock */
+    pthread_rwlock_wrlock(&s->blk);
     s->bst = bst;
     s->sst = sst;
     s->reload_ms = now_ms();
@@ -124,14 +151,16 @@ static int load_bundle(server *s, const char *why)
                  cmdai_code_name(err.code));
         s->reload_failures++;
         logmsg("%s: %s%s", why, s->reload_error, s->b ? "; keeping the last good bundle" : "");
+        pthread_rwlock_unlock(&s->blk);
         return err.code;
     }
     if (s->b)
-        cmdai_close(s->b); /* single-threaded: no request is using it */
+        cmdai_close(s->b); /* write lock held: no shard is deciding */
     s->b = nb;
     s->reload_error[0] = '\0';
     s->loaded_ms = s->reload_ms;
     s->reloads++;
+    pthread_rwlock_unlock(&s->blk);
     cmdai_bundle_info bi;
     cmdai_bundle_get_info(nb, &bi);
     logmsg("%s: loaded %s %s serial %" PRIu64 " (%u rules)", why, bi.name, bi.version, bi.serial, bi.nrules);
@@ -149,18 +178,20 @@ static void client_kill(server *s, client *c)
     if (c->dead)
         return;
     c->dead = true;
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    epoll_ctl(c->sh->ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     c->fd = -1;
     s->nclients--;
-    s->any_dead = true;
+    c->sh->any_dead = true;
 }
 
 /* End of a turn: free dead clients (no pointer to them survives the turn)
  * and drop slow-loris and stuck readers. */
-static void sweep(server *s, int64_t now, bool idle_check)
+static void sweep(shard *sh, int64_t now, bool idle_check)
 {
-    client *c = s->clients;
+    server *s = sh->s;
+    pthread_mutex_lock(&sh->mu);
+    client *c = sh->clients;
     while (c) {
         client *nx = c->next;
         if (!c->dead && idle_check && now - c->last_ms > s->idle_ms && (c->rlen > 0 || c->wlen > c->woff)) {
@@ -171,7 +202,7 @@ static void sweep(server *s, int64_t now, bool idle_check)
             if (c->prev)
                 c->prev->next = c->next;
             else
-                s->clients = c->next;
+                sh->clients = c->next;
             if (c->next)
                 c->next->prev = c->prev;
             free(c->rbuf);
@@ -180,10 +211,11 @@ static void sweep(server *s, int64_t now, bool idle_check)
         }
         c = nx;
     }
-    s->any_dead = false;
+    sh->any_dead = false;
+    pthread_mutex_unlock(&sh->mu);
 }
 
-static void update_events(server *s, client *c)
+static void update_events(client *c)
 {
     struct epoll_event ev = {0};
     ev.data.ptr = c;
@@ -191,7 +223,7 @@ static void update_events(server *s, client *c)
     if (ev.events == c->events)
         return; /* one syscall saved per answer in the common case */
     c->events = ev.events;
-    epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
+    epoll_ctl(c->sh->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 static void client_flush(server *s, client *c)
@@ -222,7 +254,7 @@ static void client_flush(server *s, client *c)
         }
     }
     c->paused = c->wlen - c->woff > WBUF_HIGH;
-    update_events(s, c);
+    update_events(c);
 }
 
 /* Queue one answer line; it is sent after the turn's group commit. */
@@ -245,15 +277,16 @@ static void answer_text(server *s, client *c, const char *t, size_t n)
     c->wlen += n + 1;
     if (!c->touched) {
         c->touched = true;
-        if (s->ntouched == s->touched_cap) {
-            size_t cap = s->touched_cap ? 2 * s->touched_cap : 64;
-            client **tp = realloc(s->touched, cap * sizeof *tp);
+        shard *sh = c->sh;
+        if (sh->ntouched == sh->touched_cap) {
+            size_t cap = sh->touched_cap ? 2 * sh->touched_cap : 64;
+            client **tp = realloc(sh->touched, cap * sizeof *tp);
             if (!tp)
                 abort();
-            s->touched = tp;
-            s->touched_cap = cap;
+            sh->touched = tp;
+            sh->touched_cap = cap;
         }
-        s->touched[s->ntouched++] = c;
+        sh->touched[sh->ntouched++] = c;
     }
 }
 
@@ -367,6 +400,7 @@ static json_t *status_json(server *s)
     }
     json_object_set_new(o, "last_reload", rl);
     json_object_set_new(o, "clients", json_integer((json_int_t)s->nclients));
+    json_object_set_new(o, "threads", json_integer((json_int_t)s->nshards));
     json_object_set_new(o, "decisions", json_integer((json_int_t)s->decisions));
     json_object_set_new(o, "bad_requests", json_integer((json_int_t)s->bad_requests));
     json_object_set_new(o, "dropped_clients", json_integer((json_int_t)s->dropped));
@@ -493,7 +527,7 @@ static void client_read(server *s, client *c)
         if (c->wlen == c->woff)
             client_kill(s, c);
         else
-            update_events(s, c);
+            update_events(c);
         if (r < 0)
             client_kill(s, c);
         return;
@@ -562,20 +596,21 @@ static void accept_all(server *s)
                 snprintf(c->user, sizeof c->user, "%s", pw.pw_name);
         }
         c->last_ms = now_ms();
+        shard *sh = &s->shards[s->next_shard++ % s->nshards];
+        c->sh = sh;
         struct epoll_event ev = {0};
         ev.events = EPOLLIN | EPOLLRDHUP;
         c->events = ev.events;
         ev.data.ptr = c;
-        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            close(fd);
-            free(c);
-            continue;
-        }
         s->nclients++;
-        c->next = s->clients;
-        if (s->clients)
-            s->clients->prev = c;
-        s->clients = c;
+        pthread_mutex_lock(&sh->mu); /* on the list before the shard can see an event */
+        c->next = sh->clients;
+        if (sh->clients)
+            sh->clients->prev = c;
+        sh->clients = c;
+        pthread_mutex_unlock(&sh->mu);
+        if (epoll_ctl(sh->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+            client_kill(s, c); /* freed by the shard's next sweep */
     }
 }
 
@@ -651,6 +686,7 @@ static void usage(FILE *f)
             "                     [--fleet URL --fleet-root ROOT.json --scope NAME [--fleet-state DIR]\n"
             "                      [--fleet-interval SECONDS]]  (pull signed bundles: docs/fleet.md)\n"
             "                     [--ship-syslog tcp://HOST:PORT|udp://HOST:PORT]  (RFC 5424; TCP framed per RFC 6587)\n"
+            "                     [--threads N]  (event loops; default the number of CPUs, at most 8)\n"
             "\n"
             "Answer newline-delimited JSON requests {\"cmd\": \"...\", \"cwd\", \"session\", \"shell\", \"agent\", \"id\"}\n"
             "with one verdict per line, recording every decision in the audit trail before answering.\n"
@@ -672,6 +708,69 @@ static const char *default_socket(char *buf, size_t cap)
     return "/run/cmdai/policyd.sock";
 }
 
+/* ---- shards --------------------------------------------------------------------- */
+
+/* One shard's event loop: read and decide (under the bundle's read lock),
+ * then one group commit for the turn, then the answers. */
+static void *shard_run(void *arg)
+{
+    shard *sh = arg;
+    server *s = sh->s;
+    int64_t last_sweep = now_ms();
+    struct epoll_event evs[256];
+    cmdai_error err = {0};
+    while (!s->stop) {
+        int n = epoll_wait(sh->ep, evs, 256, 250);
+        if (n < 0 && errno != EINTR)
+            break;
+        pthread_rwlock_rdlock(&s->blk);
+        for (int i = 0; i < n; i++) {
+            client *cl = evs[i].data.ptr;
+            if (cl->dead)
+                continue;
+            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))
+                if (!cl->closing && !cl->paused)
+                    client_read(s, cl);
+            if (!cl->dead && (evs[i].events & EPOLLOUT))
+                client_flush(s, cl);
+            if (!cl->dead && (evs[i].events & (EPOLLERR)))
+                client_kill(s, cl);
+        }
+        pthread_rwlock_unlock(&s->blk);
+        /* Group commit: this turn's records durable (one fdatasync, shared with
+         * any shard syncing at the same time), then its answers go out. */
+        if (sh->ntouched) {
+            if (s->audit) {
+                rt_audit_stats st;
+                rt_audit_get_stats(s->audit, &st);
+                if (st.next_seq > st.synced_seq && rt_audit_sync(s->audit, st.next_seq - 1, &err) != CMDAI_OK) {
+                    logmsg("audit: %s: %s; stopping (answers withheld)", err.source, err.text);
+                    s->stop = true;
+                    break;
+                }
+            }
+            for (size_t i = 0; i < sh->ntouched; i++) {
+                client *cl = sh->touched[i];
+                cl->touched = false;
+                cl->wready = cl->wlen;
+                if (!cl->dead)
+                    client_flush(s, cl);
+            }
+            sh->ntouched = 0;
+            ship_poke(s->shipper);
+            ship_poke(s->syslog);
+        }
+        /* Dead clients are freed here, after every pointer to them in this turn is gone. */
+        int64_t now = now_ms();
+        bool idle = now - last_sweep >= 250;
+        if (idle)
+            last_sweep = now;
+        if (idle || sh->any_dead)
+            sweep(sh, now, idle);
+    }
+    return NULL;
+}
+
 /* ---- fleet (issue 6): a verified download goes live through load_bundle ---- */
 static int fleet_reload(void *arg)
 {
@@ -690,7 +789,7 @@ int main(int argc, char **argv)
         {"max-clients", required_argument, 0, 'M'}, {"idle-timeout", required_argument, 0, 'i'},
         {"no-fsync", no_argument, 0, 'F'},         {"help", no_argument, 0, 'h'},
         {"ship-url", required_argument, 0, 'U'},   {"ship-format", required_argument, 0, 'f'},
-        {"ship-syslog", required_argument, 0, 'Y'},
+        {"ship-syslog", required_argument, 0, 'Y'}, {"threads", required_argument, 0, 0x500},
         {"fleet", required_argument, 0, 0x400},    {"fleet-root", required_argument, 0, 0x401},
         {"scope", required_argument, 0, 0x402},    {"fleet-state", required_argument, 0, 0x403},
         {"fleet-interval", required_argument, 0, 0x404},
@@ -703,6 +802,11 @@ int main(int argc, char **argv)
     const char *ship_url = NULL, *ship_format = "splunk-hec", *ship_syslog = NULL;
     char sockbuf[4096], bbuf[4096], lbuf[4096];
     s.max_req = 64 * 1024;
+    pthread_rwlockattr_t rwa; /* a reload must not wait behind a steady stream of readers */
+    pthread_rwlockattr_init(&rwa);
+    pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s.blk, &rwa);
+    pthread_rwlockattr_destroy(&rwa);
     s.max_clients = 4096;
     s.idle_ms = 10000;
     int c;
@@ -725,6 +829,16 @@ int main(int argc, char **argv)
         case 'F': ao.no_sync = true; break;
         case 'U': ship_url = optarg; break;
         case 'Y': ship_syslog = optarg; break;
+        case 0x500: {
+            char *end;
+            long t = strtol(optarg, &end, 10);
+            if (*end || t < 1 || t > 64) {
+                logmsg("--threads wants 1 to 64, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            s.nshards = (size_t)t;
+            break;
+        }
         case 'f': ship_format = optarg; break;
         case 0x400: fo.url = optarg; break;
         case 0x401: fo.root_path = optarg; break;
@@ -757,6 +871,10 @@ int main(int argc, char **argv)
             s.audit_path = (snprintf(lbuf, sizeof lbuf, "%s/cmdai/audit.log", st), lbuf);
         else
             s.audit_path = (snprintf(lbuf, sizeof lbuf, "%s/.local/state/cmdai/audit.log", home ? home : "."), lbuf);
+    }
+    if (!s.nshards) { /* one loop per CPU, at most 8 */
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        s.nshards = nc < 1 ? 1 : nc > 8 ? 8 : (size_t)nc;
     }
     s.started_ms = now_ms();
     signal(SIGPIPE, SIG_IGN);
@@ -815,10 +933,25 @@ int main(int argc, char **argv)
     logmsg("listening on %s (audit: %s)", s.sock_path, s.audit ? s.audit_path : "off");
     fflush(stderr);
 
-    int64_t last_sweep = now_ms();
-    struct epoll_event evs[256];
+    /* Shards: started after the bundle, the trail and the socket are ready. */
+    s.shards = calloc(s.nshards, sizeof *s.shards);
+    if (!s.shards) {
+        logmsg("out of memory");
+        return EXIT_SOFTWARE;
+    }
+    for (size_t i = 0; i < s.nshards; i++) {
+        shard *sh = &s.shards[i];
+        sh->s = &s;
+        pthread_mutex_init(&sh->mu, NULL);
+        sh->ep = epoll_create1(EPOLL_CLOEXEC);
+        if (sh->ep < 0 || pthread_create(&sh->th, NULL, shard_run, sh) != 0) {
+            logmsg("cannot start shard thread %zu: %s", i, strerror(errno));
+            return EXIT_SOFTWARE;
+        }
+    }
+    struct epoll_event evs[8];
     while (!s.stop) {
-        int n = epoll_wait(s.ep, evs, 256, 500);
+        int n = epoll_wait(s.ep, evs, 8, 250);
         if (n < 0 && errno != EINTR)
             break;
         for (int i = 0; i < n; i++) {
@@ -826,55 +959,15 @@ int main(int argc, char **argv)
                 accept_all(&s);
                 continue;
             }
-            if (evs[i].data.ptr == &s.sfd) {
-                struct signalfd_siginfo si;
-                while (read(s.sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-                    if (si.ssi_signo == SIGHUP)
-                        load_bundle(&s, "SIGHUP");
-                    else
-                        s.stop = true;
-                }
-                continue;
+            struct signalfd_siginfo si;
+            while (read(s.sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                if (si.ssi_signo == SIGHUP)
+                    load_bundle(&s, "SIGHUP");
+                else
+                    s.stop = true;
             }
-            client *cl = evs[i].data.ptr;
-            if (cl->dead)
-                continue;
-            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))
-                if (!cl->closing && !cl->paused)
-                    client_read(&s, cl);
-            if (!cl->dead && (evs[i].events & EPOLLOUT))
-                client_flush(&s, cl);
-            if (!cl->dead && (evs[i].events & (EPOLLERR)))
-                client_kill(&s, cl);
         }
-        /* Group commit: one fdatasync for every record of this turn, then the answers go out. */
-        if (s.ntouched) {
-            if (s.audit) {
-                rt_audit_stats st;
-                rt_audit_get_stats(s.audit, &st);
-                if (st.next_seq > st.synced_seq && rt_audit_sync(s.audit, st.next_seq - 1, &err) != CMDAI_OK) {
-                    logmsg("audit: %s: %s; stopping (answers withheld)", err.source, err.text);
-                    break;
-                }
-            }
-            for (size_t i = 0; i < s.ntouched; i++) {
-                client *cl = s.touched[i];
-                cl->touched = false;
-                cl->wready = cl->wlen;
-                if (!cl->dead)
-                    client_flush(&s, cl);
-            }
-            s.ntouched = 0;
-            ship_poke(s.shipper);
-            ship_poke(s.syslog);
-        }
-        /* Dead clients are freed here, after every pointer to them in this turn is gone. */
         int64_t now = now_ms();
-        bool idle = now - last_sweep >= 250;
-        if (idle)
-            last_sweep = now;
-        if (idle || s.any_dead)
-            sweep(&s, now, idle);
         if (s.audit)
             rt_audit_tick(s.audit, now, &err);
         if (fleet_pending(s.fleet))
@@ -888,6 +981,9 @@ int main(int argc, char **argv)
                 load_bundle(&s, "bundle file changed");
         }
     }
+    s.stop = true;
+    for (size_t i = 0; i < s.nshards; i++) /* each finishes its turn: durable answers go out */
+        pthread_join(s.shards[i].th, NULL);
     logmsg("stopping: sealing the audit trail");
     ship_stop(s.shipper); /* one last attempt to send what is durable */
     ship_stop(s.syslog);
@@ -898,10 +994,15 @@ int main(int argc, char **argv)
         out = EXIT_CANTCREAT;
     }
     unlink(s.sock_path);
-    for (client *cl = s.clients; cl; cl = cl->next)
-        client_kill(&s, cl);
-    sweep(&s, now_ms(), false);
+    for (size_t i = 0; i < s.nshards; i++) {
+        shard *sh = &s.shards[i];
+        for (client *cl = sh->clients; cl; cl = cl->next)
+            client_kill(&s, cl);
+        sweep(sh, now_ms(), false);
+        close(sh->ep);
+        free(sh->touched);
+    }
+    free(s.shards);
     cmdai_close(s.b);
-    free(s.touched);
     return out;
 }
