@@ -258,6 +258,8 @@ bench: bench-deps
 
 bench-run: all $(BUILD)/bench/bench_main $(BUILD)/bench/bench_cg_driver
 	$(BUILD)/bench/bench_main $(BUILD) $(BENCH_MAX_RULES)
+	@echo "== shell hook overhead per command line (docs/hooks.md)"
+	N=200 BIN=$(abspath $(BUILD)/bin) LIB=$(abspath $(BUILD)/lib) bash tests/cli/bench_hooks.bash
 
 # ---- demo, install, clean ----------------------------------------------------
 demo: deps
