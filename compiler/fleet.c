@@ -2,7 +2,9 @@
 #include "fleet.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -336,8 +338,19 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
                   "expires", ex, "meta", "snapshot.json", sm);
     ts = sign_doc(s, &cur[FLEET_TIMESTAMP], 1, d);
     json_decref(s);
+    struct stat before;
+    snprintf(p, sizeof p, "%s/timestamp.json", o->repo);
+    bool had_ts = stat(p, &before) == 0;
     if (!ts || write_json(o->repo, "timestamp.json", ts, d))
         goto out;
+    /* Web servers derive the ETag from mtime (seconds) and size: two runs in
+     * one second would look unchanged to clients polling with If-None-Match.
+     * Move the mtime past the previous one. */
+    struct stat after;
+    if (had_ts && stat(p, &after) == 0 && after.st_mtime <= before.st_mtime) {
+        struct timespec mt[2] = {{0, UTIME_OMIT}, {before.st_mtime + 1, 0}};
+        utimensat(AT_FDCWD, p, mt, 0);
+    }
     sn += (size_t)snprintf(sum + sn, sizeof sum - sn, "targets v%lld, snapshot v%lld, timestamp v%lld (expires %s)\n",
                            (long long)(tv + 1), (long long)(sv + 1), (long long)(xv + 1), ex);
     *summary = strdup(sum);

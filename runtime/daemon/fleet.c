@@ -603,6 +603,7 @@ int fleet_activate(fleet *f, int (*reload)(void *), void *arg)
         return 0;
     }
     memcpy(f->refused_hash, staged, 65);
+    f->ts_etag[0] = '\0'; /* the next poll re-reads the chain and reports the refusal again */
     f->failures++;
     if (reload)
         snprintf(f->last_error, sizeof f->last_error,
