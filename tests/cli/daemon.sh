@@ -282,4 +282,33 @@ assert not dups and sorted(seqs) == acked, ("dups", dups[:5], "missing", sorted(
 PY
 grep -q " Splunk tok123$" received.txt && ok "HEC token sent as Authorization: Splunk" || bad "no token"
 
+# several event-loop threads, reloads (SIGHUP) while 16 clients decide: every
+# answer is a verdict, each seq is given once, the trail verifies
+rm -f audit.log audit.log.shipped
+start --threads 3
+python3 - "$SOCK" "$DPID" > threads.out 2>&1 <<'PY' && ok "--threads 3 with reloads under load: every answer a verdict, seqs unique" || bad "threads: $(tail -3 threads.out)"
+import sys, os, signal, threading, time; sys.path.insert(0, ".")
+from cli import *
+path, pid = sys.argv[1], int(sys.argv[2])
+seqs, errs, lock = [], [], threading.Lock()
+def run(k):
+    s, f = conn(path)
+    for i in range(300):
+        a = ask(s, f, {"cmd": "rm -rf /" if i % 2 else "ls %d" % i})
+        with lock:
+            if a.get("action") != ("deny" if i % 2 else "allow"):
+                errs.append(a)
+            seqs.append(a["seq"])
+ts = [threading.Thread(target=run, args=(k,)) for k in range(16)]
+[t.start() for t in ts]
+for _ in range(5):
+    time.sleep(0.1); os.kill(pid, signal.SIGHUP)
+[t.join(60) for t in ts]
+assert not errs and len(seqs) == 4800 and len(set(seqs)) == 4800, (errs[:3], len(seqs), len(set(seqs)))
+s, f = conn(path); st = ask(s, f, {"op": "status"})
+assert st["threads"] == 3 and st["last_reload"]["loads"] >= 2 and st["decisions"] >= 4800, st
+PY
+kill -TERM "$DPID"; wait "$DPID" || true; DPID=
+expect_status 0 "… and the trail verifies, sealed" "$RT" audit verify --sealed --key audit.pub audit.log
+
 finish
