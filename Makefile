@@ -306,6 +306,8 @@ $(BIN_D): $(D_OBJ) $(LIB_A)
 CCCLI_OBJ += $(BUILD)/obj/runtime/daemon/fleet_http.o
 $(BIN_CC): $(BUILD)/obj/runtime/daemon/fleet_http.o
 $(BIN_CC): PKG_LIBS += $(D_LIBS)
+$(BUILD)/tests/compiler/test_registry: $(BUILD)/obj/runtime/daemon/fleet_http.o
+$(BUILD)/tests/compiler/test_registry: PKG_LIBS += $(BUILD)/obj/runtime/daemon/fleet_http.o $(D_LIBS)
 DEB_PKGS += nginx
 
 .PHONY: install-daemon bench-daemon

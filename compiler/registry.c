@@ -292,6 +292,8 @@ int reg_fetch_index(reg_client *c, const char *base, const char *name, json_t **
     *lines = NULL;
     char rel[128], *buf;
     size_t len;
+    if (!tpl_valid_name(name, strlen(name))) /* it becomes a path and a URL */
+        return diag_set(d, CMDAI_E_USAGE, name, 0, 0, "invalid template name '%s'", name);
     snprintf(rel, sizeof rel, "index/%s", name);
     int rc = fetch_rel(c, base, rel, REG_INDEX_MAX, &buf, &len, d);
     if (rc)
@@ -331,6 +333,30 @@ int reg_fetch_index(reg_client *c, const char *base, const char *name, json_t **
         return -1;
     }
     *lines = arr;
+    return 0;
+}
+
+int reg_check_config(reg_client *c, const char *base, diag *d)
+{
+    char *buf;
+    size_t len;
+    int rc = fetch_rel(c, base, "config.json", 65536, &buf, &len, d);
+    if (rc)
+        return rc < 0 ? -1
+                      : diag_set(d, CMDAI_E_FORMAT, base, 0, 0, "not a cmdai template registry (no config.json)");
+    json_error_t je;
+    json_t *cfg = json_loadb(buf, len, 0, &je);
+    free(buf);
+    json_int_t f = json_integer_value(json_object_get(cfg, "registry_format"));
+    json_decref(cfg);
+    if (!cfg)
+        return diag_set(d, CMDAI_E_FORMAT, base, je.line, je.column, "config.json: %s", je.text);
+    if (f != REG_FORMAT) {
+        diag_set(d, CMDAI_E_VERSION, base, 0, 0, "registry_format %lld is not supported (this client reads %d)",
+                 (long long)f, REG_FORMAT);
+        diag_hint(d, "upgrade cmdai-policyc");
+        return -1;
+    }
     return 0;
 }
 

@@ -68,6 +68,9 @@ int reg_fetch_index(reg_client *c, const char *base, const char *name, json_t **
 int reg_fetch_archive(reg_client *c, const char *base, const char *digest, char **path, char **data, size_t *len,
                       diag *d);
 
+/* Fetch config.json (through the cache) and check registry_format. */
+int reg_check_config(reg_client *c, const char *base, diag *d);
+
 /* The `names` list of a registry (owner: caller, json_decref): an array of strings. */
 int reg_fetch_names(reg_client *c, const char *base, json_t **names, diag *d);
 

@@ -63,6 +63,15 @@ static int resolve(void *ctx, arena *a, const char *name, const char *req, const
     for (size_t u = 0; u < r->c.nurls; u++) {
         const char *url = r->c.urls[u];
         json_t *lines;
+        char ck[16];
+        snprintf(ck, sizeof ck, "%zu", u);
+        if (!json_object_get(r->checked, ck)) { /* once per registry and build */
+            if (reg_check_config(&r->c, url, d)) {
+                d->line = at->line, d->column = at->column;
+                return -1;
+            }
+            json_object_set_new(r->checked, ck, json_true());
+        }
         if (reg_fetch_index(&r->c, url, name, &lines, d)) {
             d->line = at->line, d->column = at->column;
             return -1;
@@ -150,6 +159,7 @@ int tpl_reg_open(tpl_reg *r, const char *lock_path, bool locked, diag *d)
     r->locked = locked;
     r->resolved = json_object();
     r->paths = json_object();
+    r->checked = json_object();
     r->lock_in = NULL;
     struct stat st;
     if (stat(lock_path, &st) == 0) {
@@ -246,5 +256,6 @@ void tpl_reg_release(tpl_reg *r)
     json_decref(r->lock_in);
     json_decref(r->resolved);
     json_decref(r->paths);
-    r->lock_in = r->resolved = r->paths = NULL;
+    json_decref(r->checked);
+    r->lock_in = r->resolved = r->paths = r->checked = NULL;
 }

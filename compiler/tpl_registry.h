@@ -27,6 +27,7 @@ typedef struct tpl_reg {
     json_t *lock_in;         /* name -> {version, digest, registry}; NULL without a lockfile */
     json_t *resolved;        /* name -> the same, for what this build used */
     json_t *paths;           /* name -> cached archive path */
+    json_t *checked;         /* registries whose config.json was checked */
 } tpl_reg;
 
 /* Read the lockfile (absent is fine unless `locked`) and install the hook. */

@@ -224,4 +224,13 @@ printf 'template:\n  name: pathy\n  version: 1.0.0\n  extends: [./base.yaml]\n' 
 expect_status 65 "a template extending by path cannot be published" "$CC" publish --registry "$REG" --key alice.key pathy.yaml
 grep -q "pathy.yaml:4:" "$TMP/err" && ok "error points at the extends entry" || bad "path msg: $(cat "$TMP/err")"
 
+# ---- a registry of another format, and names that are paths ---------------------------
+cp -r "$REG" "$TMP/www/reg2"
+sed -i 's/"registry_format": 1/"registry_format": 2/' "$TMP/www/reg2/config.json"
+expect_status 68 "a registry of an unknown format is refused" "$CC" build --registry "$URL/reg2" --registry-trust trust \
+    --cache "$TMP/cache-f" --lockfile f.lock team.yaml -o f.cpb
+grep -q "registry_format 2 is not supported" "$TMP/err" && ok "format message" || bad "format msg: $(cat "$TMP/err")"
+expect_status 64 "info with a path for a name" "$CC" info --registry "$REG" ../../etc/passwd
+expect_status 64 "yank with a path for a name" "$CC" yank --registry "$REG" ../names@1.0.0
+
 finish
