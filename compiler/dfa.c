@@ -2,13 +2,17 @@
  * Classes: the partition of 0..255 refined by every distinct byte set of the
  * NFA, so the DFA has one column per class instead of per byte.  Subsets keep
  * only "important" NFA states (byte transitions, accepts), are sorted, and are
- * hash-consed.  Identical target buckets within one state are memoized, which
- * matters for the wide [token]* loops every pattern has. */
+ * hash-consed; each distinct bucket of target NFA states is closed once per
+ * build (note [bucket memo]), from closures computed once per NFA state
+ * (note [seed closures]), and classes a subset does not tell apart share one
+ * bucket (note [class groups]). */
 #include "dfa.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "canon.h"
 
 static void dfa_oom(void)
 {
@@ -92,7 +96,8 @@ static void make_classes(builder *b)
         memset(map, -1, sizeof map);
         uint32_t nn = 0;
         uint32_t ncid[256];
-        for (int c = 0; c < 256; c++) {
+        ncid[0] = 0; /* byte 0 is set apart below (note [NUL]) */
+        for (int c = 1; c < 256; c++) {
             int bit = bset_has(&m->sets[s], (unsigned)c);
             if (map[cid[c]][bit] < 0)
                 map[cid[c]][bit] = (int32_t)nn++;
@@ -101,6 +106,11 @@ static void make_classes(builder *b)
         memcpy(cid, ncid, sizeof cid);
         n = nn;
     }
+    /* note [NUL]: the normalizer never writes byte 0 (canon.h), so it is not
+     * told apart from RT_C_SUB, which stands for it inside tokens.  That
+     * bounds the classes to 255 and leaves class 255 free to mark an empty
+     * comb slot (note [comb tables] in bundle_fmt.h). */
+    cid[0] = cid[RT_C_SUB];
     /* Canonical numbering: by smallest byte, so equal NFAs give equal tables. */
     int32_t ren[256];
     memset(ren, -1, sizeof ren);
@@ -117,7 +127,7 @@ static void make_classes(builder *b)
     for (uint32_t s = 0; s < m->nsets; s++) {
         b->set_cls_off[s] = (uint32_t)b->set_cls.n;
         uint8_t seen[256] = {0};
-        for (int c = 0; c < 256; c++)
+        for (int c = 1; c < 256; c++)
             if (bset_has(&m->sets[s], (unsigned)c) && !seen[b->cls[c]]) {
                 seen[b->cls[c]] = 1;
                 vpush(&b->set_cls, b->cls[c]);

@@ -232,42 +232,95 @@ static size_t *sig_slot(sigmemo *m, const uint32_t *exc, uint32_t ne)
     return &m->next[j];
 }
 
-/* Row displacement (first fit).  Returns the comb array. */
-static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
+/* note [reporting states first] in bundle_fmt.h: state 0 (dead) stays 0,
+ * then the states with a decision record, then the others, each group in
+ * the ir's breadth-first order (still canonical).  Returns nacc. */
+static uint32_t renumber(const ir *r, uint32_t *perm, uint32_t *inv)
+{
+    uint32_t k = 0;
+    perm[0] = 0;
+    inv[k++] = 0;
+    for (uint32_t s = 1; s < r->nstates; s++)
+        if (r->acc[s]) {
+            perm[s] = k;
+            inv[k++] = s;
+        }
+    uint32_t nacc = k;
+    for (uint32_t s = 1; s < r->nstates; s++)
+        if (!r->acc[s]) {
+            perm[s] = k;
+            inv[k++] = s;
+        }
+    return nacc;
+}
+
+/* The most frequent target of a row (ties: the lowest state); cnt is
+ * zeroed scratch with one counter per state, zeroed again on return. */
+static uint32_t row_default(const uint32_t *row, uint32_t K, uint32_t *cnt)
+{
+    uint32_t best = row[0], bc = 0;
+    for (uint32_t c = 0; c < K; c++)
+        cnt[row[c]]++;
+    for (uint32_t c = 0; c < K; c++)
+        if (cnt[row[c]] > bc || (cnt[row[c]] == bc && row[c] < best)) {
+            bc = cnt[row[c]];
+            best = row[c];
+        }
+    for (uint32_t c = 0; c < K; c++)
+        cnt[row[c]] = 0;
+    return best;
+}
+
+/* Row displacement (first fit) of the renumbered rows, with distinct bases
+ * for every state that owns a slot (note [comb tables]); base 0 is kept for
+ * the states that own none.  Returns the comb array. */
+static uint32_t *comb_pack(const ir *r, const uint32_t *perm, const uint32_t *inv, cpb_state *st,
+                           uint32_t *ncomb_out)
 {
     uint32_t K = r->nclasses, n = r->nstates;
     size_t cap = (size_t)K * 4 + 1024, used = 0;
-    cpb_comb *comb = malloc(cap * sizeof *comb);
-    if (!comb)
+    uint32_t *comb = malloc(cap * sizeof *comb);
+    uint8_t *taken = calloc(cap, 1); /* base owned by a state */
+    if (!comb || !taken)
         abort();
     for (size_t i = 0; i < cap; i++)
-        comb[i] = (cpb_comb){CPB_NO_STATE, 0};
+        comb[i] = CPB_COMB_EMPTY;
+    taken[0] = 1;
     freelist fl = {NULL, 0};
     fl_grow(&fl, cap);
     uint32_t *cnt = calloc(n ? n : 1, sizeof *cnt);
-    uint32_t *exc = malloc(K * sizeof *exc);
-    if (!cnt || !exc)
+    uint32_t *exc = malloc(K * sizeof *exc), *row = malloc(K * sizeof *row);
+    if (!cnt || !exc || !row)
         abort();
     sigmemo sm = {0};
+    /* Rows with more exceptions first (the usual first-fit order: the
+     * sparse rows then fill the gaps the dense ones leave). */
+    uint32_t *nexc = calloc(n ? n : 1, sizeof *nexc), *order = malloc((n ? n : 1) * sizeof *order);
+    uint32_t *start = calloc((size_t)K + 2, sizeof *start);
+    if (!nexc || !order || !start)
+        abort();
     for (uint32_t s = 0; s < n; s++) {
-        const uint32_t *row = r->trans + (size_t)s * K;
-        /* default = most frequent target (ties: lowest state) */
-        uint32_t best = row[0], bc = 0;
+        const uint32_t *orow = r->trans + (size_t)inv[s] * K;
         for (uint32_t c = 0; c < K; c++)
-            cnt[row[c]]++;
+            row[c] = perm[orow[c]];
+        st[s].def = row_default(row, K, cnt);
         for (uint32_t c = 0; c < K; c++)
-            if (cnt[row[c]] > bc || (cnt[row[c]] == bc && row[c] < best)) {
-                bc = cnt[row[c]];
-                best = row[c];
-            }
+            nexc[s] += row[c] != st[s].def;
+        start[K - nexc[s] + 1]++;
+    }
+    for (uint32_t k = 1; k <= K + 1; k++)
+        start[k] += start[k - 1];
+    for (uint32_t s = 0; s < n; s++)
+        order[start[K - nexc[s]]++] = s;
+    for (uint32_t q = 0; q < n; q++) {
+        uint32_t s = order[q];
+        const uint32_t *orow = r->trans + (size_t)inv[s] * K;
         for (uint32_t c = 0; c < K; c++)
-            cnt[row[c]] = 0;
-        uint32_t ne = 0;
+            row[c] = perm[orow[c]];
+        uint32_t best = st[s].def, ne = 0;
         for (uint32_t c = 0; c < K; c++)
             if (row[c] != best)
                 exc[ne++] = c;
-        st[s].def = best;
-        st[s].acc = r->acc[s];
         if (!ne) {
             st[s].base = 0;
             continue;
@@ -281,22 +334,28 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
                 while (base + K > nc)
                     nc *= 2;
                 comb = realloc(comb, nc * sizeof *comb);
-                if (!comb)
+                taken = realloc(taken, nc);
+                if (!comb || !taken)
                     abort();
-                for (size_t i = cap; i < nc; i++)
-                    comb[i] = (cpb_comb){CPB_NO_STATE, 0};
+                for (size_t i = cap; i < nc; i++) {
+                    comb[i] = CPB_COMB_EMPTY;
+                    taken[i] = 0;
+                }
                 fl_grow(&fl, nc + 1);
                 cap = nc;
             }
+            if (taken[base])
+                continue;
             uint32_t e = 1;
-            while (e < ne && comb[base + exc[e]].check == CPB_NO_STATE)
+            while (e < ne && comb[base + exc[e]] == CPB_COMB_EMPTY)
                 e++;
             if (e == ne)
                 break;
         }
         *resume = base + 2;
+        taken[base] = 1;
         for (uint32_t e = 0; e < ne; e++) {
-            comb[base + exc[e]] = (cpb_comb){s, row[exc[e]]};
+            comb[base + exc[e]] = row[exc[e]] << 8 | exc[e];
             fl.next[base + exc[e]] = (uint32_t)(base + exc[e] + 1);
         }
         st[s].base = (uint32_t)base;
@@ -308,6 +367,11 @@ static cpb_comb *comb_pack(const ir *r, cpb_state *st, uint32_t *ncomb_out)
     free(fl.next);
     free(cnt);
     free(exc);
+    free(row);
+    free(nexc);
+    free(order);
+    free(start);
+    free(taken);
     free(sm.hash);
     free(sm.next);
     *ncomb_out = (uint32_t)used;
@@ -331,7 +395,6 @@ int emit_bundle(const ir *r, const emit_opts *o, unsigned char **out, size_t *le
     meta.tools_default = (uint8_t)t->tools_default;
     meta.has_tools = t->has_tools;
     meta.nclasses = r->nclasses;
-    meta.start = r->start;
 
     cpb_rule *rules = calloc(r->nrules ? r->nrules : 1, sizeof *rules);
     uint32_t ncomp = 0;
@@ -361,32 +424,31 @@ int emit_bundle(const ir *r, const emit_opts *o, unsigned char **out, size_t *le
             comp[ci++] = str_add(&S, ru->compliance[k]);
     }
 
-    cpb_state *st = calloc(r->nstates, sizeof *st);
-    if (!st)
-        abort();
-    uint32_t ncomb;
-    cpb_comb *comb = comb_pack(r, st, &ncomb);
-    /* note [narrow tables]: 16-bit state numbers when they fit. */
-    meta.narrow = !o->wide && r->nstates < CPB_NO_STATE16 && r->nrecords <= UINT16_MAX;
-    void *st_out = st, *comb_out = comb;
-    size_t st_size = r->nstates * sizeof *st, comb_size = ncomb * sizeof *comb;
-    cpb_state16 *st16 = NULL;
-    cpb_comb16 *comb16 = NULL;
-    if (meta.narrow) {
-        st16 = calloc(r->nstates, sizeof *st16);
-        comb16 = calloc(ncomb ? ncomb : 1, sizeof *comb16);
-        if (!st16 || !comb16)
-            abort();
-        for (uint32_t i = 0; i < r->nstates; i++)
-            st16[i] = (cpb_state16){st[i].base, (uint16_t)st[i].def, (uint16_t)st[i].acc};
-        for (uint32_t i = 0; i < ncomb; i++)
-            comb16[i] = (cpb_comb16){comb[i].check == CPB_NO_STATE ? CPB_NO_STATE16 : (uint16_t)comb[i].check,
-                                     (uint16_t)comb[i].next};
-        st_out = st16;
-        comb_out = comb16;
-        st_size = r->nstates * sizeof *st16;
-        comb_size = ncomb * sizeof *comb16;
+    /* note [comb tables]: 24-bit state numbers, class 255 marks an empty slot. */
+    if (r->nstates > CPB_MAX_STATES || r->nclasses > CPB_MAX_CLASSES) {
+        free(rules);
+        free(comp);
+        free(S.data.p);
+        free(S.slot);
+        return diag_set(d, CMDAI_E_BUDGET, t->file, 0, 0,
+                        "the automaton has %u states and %u byte classes; a bundle holds at most %u and %u",
+                        r->nstates, r->nclasses, CPB_MAX_STATES, CPB_MAX_CLASSES);
     }
+    cpb_state *st = calloc(r->nstates, sizeof *st);
+    uint32_t *perm = malloc(r->nstates * sizeof *perm), *inv = malloc(r->nstates * sizeof *inv);
+    if (!st || !perm || !inv)
+        abort();
+    uint32_t nacc = renumber(r, perm, inv);
+    meta.start = perm[r->start];
+    uint32_t *acc = malloc(nacc * sizeof *acc);
+    if (!acc)
+        abort();
+    for (uint32_t i = 0; i < nacc; i++)
+        acc[i] = r->acc[inv[i]];
+    uint32_t ncomb;
+    uint32_t *comb = comb_pack(r, perm, inv, st, &ncomb);
+    free(perm);
+    free(inv);
     cpb_record *recs = calloc(r->nrecords, sizeof *recs);
     if (!recs)
         abort();
@@ -404,10 +466,11 @@ int emit_bundle(const ir *r, const emit_opts *o, unsigned char **out, size_t *le
         {CPB_S_RULES, rules, r->nrules * sizeof *rules, r->nrules},
         {CPB_S_COMPLIANCE, comp, ncomp * sizeof *comp, ncomp},
         {CPB_S_CLASSES, r->cls, 256, 256},
-        {CPB_S_STATES, st_out, st_size, r->nstates},
-        {CPB_S_COMB, comb_out, comb_size, ncomb},
+        {CPB_S_STATES, st, r->nstates * sizeof *st, r->nstates},
+        {CPB_S_COMB, comb, ncomb * sizeof *comb, ncomb},
         {CPB_S_RECORDS, recs, r->nrecords * sizeof *recs, r->nrecords},
         {CPB_S_RECRULES, r->rec_rules, r->nrec_rules * sizeof(uint32_t), r->nrec_rules},
+        {CPB_S_ACC, acc, nacc * sizeof *acc, nacc},
     };
     cpb_header h;
     memset(&h, 0, sizeof h);
@@ -460,8 +523,7 @@ int emit_bundle(const ir *r, const emit_opts *o, unsigned char **out, size_t *le
     free(comp);
     free(st);
     free(comb);
-    free(st16);
-    free(comb16);
+    free(acc);
     free(recs);
     free(S.data.p);
     free(S.slot);

@@ -13,7 +13,6 @@ typedef struct emit_opts {
     uint64_t serial;
     int64_t created, expires;
     const char *scope;
-    int wide; /* always 32-bit tables (note [narrow tables]); for tests of that path */
 } emit_opts;
 
 /* *out is malloc'd; caller frees. */

@@ -54,10 +54,8 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
     if (tab_end > len)
         BAD("truncated section table");
     const cpb_section *sec = (const cpb_section *)(data + sizeof(cpb_header));
-    uint32_t elem[CPB_S_LAST + 1] = {
-        0, sizeof(cpb_meta), 1, sizeof(cpb_rule), 4, 1, sizeof(cpb_state), sizeof(cpb_comb), sizeof(cpb_record), 4};
-    /* The table width is in META, section 1, checked before sections 6 and 7. */
-    int narrow = 0;
+    const uint32_t elem[CPB_S_LAST + 1] = {
+        0, sizeof(cpb_meta), 1, sizeof(cpb_rule), 4, 1, sizeof(cpb_state), 4, sizeof(cpb_record), 4, 4};
     size_t prev_end = tab_end;
     const void *p[CPB_S_LAST + 1] = {0};
     uint32_t cnt[CPB_S_LAST + 1] = {0};
@@ -67,21 +65,11 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
             BAD("section %u has id %u, expected %u", i, s->id, i + 1);
         if (s->offset % CPB_ALIGN || s->offset < prev_end || s->offset > len || s->size > len - s->offset)
             BAD("section %u lies outside the file or overlaps another", s->id);
-        if (s->id == CPB_S_STATES && narrow) {
-            elem[CPB_S_STATES] = sizeof(cpb_state16);
-            elem[CPB_S_COMB] = sizeof(cpb_comb16);
-        }
         if (s->id != CPB_S_STRINGS) {
             if ((uint64_t)s->count * elem[s->id] != s->size)
                 BAD("section %u: size %u does not hold %u entries", s->id, s->size, s->count);
         }
         p[s->id] = data + s->offset;
-        if (s->id == CPB_S_META && s->size == sizeof(cpb_meta)) {
-            uint32_t nw = ((const cpb_meta *)p[s->id])->narrow;
-            if (nw > 1)
-                BAD("bad table width flag %u", nw);
-            narrow = (int)nw;
-        }
         cnt[s->id] = s->id == CPB_S_STRINGS ? s->size : s->count;
         prev_end = (size_t)s->offset + s->size;
     }
@@ -104,7 +92,8 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
     b->nstates = cnt[CPB_S_STATES];
     b->comb = p[CPB_S_COMB];
     b->ncomb = cnt[CPB_S_COMB];
-    b->narrow = narrow;
+    b->acc = p[CPB_S_ACC];
+    b->nacc = cnt[CPB_S_ACC];
     b->recs = p[CPB_S_RECORDS];
     b->nrecs = cnt[CPB_S_RECORDS];
     b->recrules = p[CPB_S_RECRULES];
@@ -119,10 +108,10 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
     if (m->default_action > CMDAI_DENY || m->dynamic_action > CMDAI_DENY || m->tools_default > CMDAI_DENY ||
         m->has_tools > 1)
         BAD("metadata action out of range");
-    if (m->nclasses == 0 || m->nclasses > 256)
+    if (m->nclasses == 0 || m->nclasses > CPB_MAX_CLASSES || m->reserved != 0)
         BAD("bad class count %u", m->nclasses);
     b->nclasses = m->nclasses;
-    if (b->nstates == 0 || m->start >= b->nstates)
+    if (b->nstates == 0 || b->nstates > CPB_MAX_STATES || m->start >= b->nstates)
         BAD("start state out of range");
     b->start = m->start;
     for (int c = 0; c < 256; c++)
@@ -130,17 +119,22 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
             BAD("byte %d maps to class %u of %u", c, b->cls[c], m->nclasses);
     if (b->nrecs == 0)
         BAD("no decision records");
-    if (narrow && b->nstates >= CPB_NO_STATE16)
-        BAD("narrow tables with %u states", b->nstates);
+    if (b->nacc > b->nstates)
+        BAD("%u state records for %u states", b->nacc, b->nstates);
     for (uint32_t s = 0; s < b->nstates; s++) {
-        if ((uint64_t)rt_state_base(b, s) + m->nclasses > b->ncomb)
+        if ((uint64_t)b->states[s].base + m->nclasses > b->ncomb)
             BAD("state %u: transition row outside the table", s);
-        if (rt_state_def(b, s) >= b->nstates || rt_state_acc(b, s) >= b->nrecs)
-            BAD("state %u: target or record out of range", s);
+        if (b->states[s].def >= b->nstates)
+            BAD("state %u: target out of range", s);
     }
+    for (uint32_t s = 0; s < b->nacc; s++)
+        if (b->acc[s] >= b->nrecs)
+            BAD("state %u: record out of range", s);
     for (uint32_t i = 0; i < b->ncomb; i++) {
-        uint32_t chk = rt_comb_check(b, i);
-        if ((chk != CPB_NO_STATE && chk >= b->nstates) || rt_comb_next(b, i) >= b->nstates)
+        uint32_t v = b->comb[i];
+        if (v == CPB_COMB_EMPTY)
+            continue;
+        if ((v & 0xffu) >= m->nclasses || (v >> 8) >= b->nstates)
             BAD("transition %u out of range", i);
     }
     for (uint32_t i = 0; i < b->nrecs; i++) {

@@ -22,11 +22,12 @@ struct cmdai_bundle {
     const uint32_t *comp;
     uint32_t ncomp;
     const uint8_t *cls;
-    const void *states;  /* cpb_state[nstates], or cpb_state16 when narrow */
+    const cpb_state *states;
     uint32_t nstates;
-    const void *comb;    /* cpb_comb[ncomb], or cpb_comb16 when narrow */
+    const uint32_t *comb; /* note [comb tables] in bundle_fmt.h */
     uint32_t ncomb;
-    int narrow;          /* note [narrow tables] in bundle_fmt.h */
+    const uint32_t *acc;  /* record of states 0 .. nacc-1 (note [reporting states first]) */
+    uint32_t nacc;
     const cpb_record *recs;
     uint32_t nrecs;
     const uint32_t *recrules;
@@ -48,54 +49,44 @@ int rt_error(cmdai_error *err, int code, const char *source, const char *fmt, ..
 
 #endif
 
-/* One transition (note [comb tables]) in each table width; the walkers in
- * eval.c pick one per unit, so the per-byte loop has no width branch. */
-static inline uint32_t rt_step32(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
+/* One transition (note [comb tables]).  Every index was range-checked by
+ * rt_bundle_check(). */
+static inline uint32_t rt_step(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
 {
-    const cpb_state *st = (const cpb_state *)b->states + s;
-    const cpb_comb *c = (const cpb_comb *)b->comb + st->base + b->cls[byte];
-    return c->check == s ? c->next : st->def;
+    const cpb_state *st = b->states + s;
+    uint32_t c = b->cls[byte], v = b->comb[st->base + c];
+    return (v & 0xffu) == c ? v >> 8 : st->def;
 }
 
-static inline uint32_t rt_step16(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
-{
-    const cpb_state16 *st = (const cpb_state16 *)b->states + s;
-    const cpb_comb16 *c = (const cpb_comb16 *)b->comb + st->base + b->cls[byte];
-    return c->check == s ? c->next : st->def;
-}
-
-/* Either width, with a branch: for tools that walk the automaton by hand
- * (diff, coverage), not for the verdict walk. */
+/* The same step, for tools that walk the automaton by hand (diff,
+ * coverage); the name is kept from when tables had two widths. */
 static inline uint32_t rt_step_any(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
 {
-    return b->narrow ? rt_step16(b, s, byte) : rt_step32(b, s, byte);
+    return rt_step(b, s, byte);
 }
 
-/* Table fields by index whatever the width (load-time checks, tests, tools). */
+/* Table fields by index (load-time checks, tests, tools). */
 static inline uint32_t rt_state_base(const struct cmdai_bundle *b, uint32_t s)
 {
-    return b->narrow ? ((const cpb_state16 *)b->states)[s].base : ((const cpb_state *)b->states)[s].base;
+    return b->states[s].base;
 }
 static inline uint32_t rt_state_def(const struct cmdai_bundle *b, uint32_t s)
 {
-    return b->narrow ? ((const cpb_state16 *)b->states)[s].def : ((const cpb_state *)b->states)[s].def;
+    return b->states[s].def;
 }
+/* The record state s reports (0: none). */
 static inline uint32_t rt_state_acc(const struct cmdai_bundle *b, uint32_t s)
 {
-    return b->narrow ? ((const cpb_state16 *)b->states)[s].acc : ((const cpb_state *)b->states)[s].acc;
+    return s < b->nacc ? b->acc[s] : 0;
 }
-/* CPB_NO_STATE for an empty slot in either width. */
-static inline uint32_t rt_comb_check(const struct cmdai_bundle *b, uint32_t i)
+/* The class byte of comb slot i (CPB_COMB_EMPTY when empty) and its target. */
+static inline uint32_t rt_comb_class(const struct cmdai_bundle *b, uint32_t i)
 {
-    if (b->narrow) {
-        uint16_t c = ((const cpb_comb16 *)b->comb)[i].check;
-        return c == CPB_NO_STATE16 ? CPB_NO_STATE : c;
-    }
-    return ((const cpb_comb *)b->comb)[i].check;
+    return b->comb[i] & 0xffu;
 }
 static inline uint32_t rt_comb_next(const struct cmdai_bundle *b, uint32_t i)
 {
-    return b->narrow ? ((const cpb_comb16 *)b->comb)[i].next : ((const cpb_comb *)b->comb)[i].next;
+    return b->comb[i] >> 8;
 }
 
 /* Fold the decisions of already-normalized units into *out (which the caller

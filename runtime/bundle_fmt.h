@@ -12,11 +12,13 @@
 #endif
 
 #define CPB_MAGIC "CMDAICPB"
-#define CPB_MAJOR 1
+#define CPB_MAJOR 2 /* 2: 24-bit state numbers with a class check in one u32 comb slot, ACC section */
 #define CPB_MINOR 0
 #define CPB_MAX_SIZE (256u << 20) /* refuse larger files before reading them */
 #define CPB_ALIGN 8
-#define CPB_NO_STATE UINT32_MAX   /* empty comb slot */
+#define CPB_MAX_STATES (1u << 24) /* state numbers are 24-bit in comb slots */
+#define CPB_MAX_CLASSES 255       /* class 255 marks an empty comb slot */
+#define CPB_COMB_EMPTY 0xFFu      /* an empty slot: class byte 255, next 0 */
 
 typedef struct cpb_header {
     char magic[8];
@@ -41,17 +43,18 @@ enum cpb_section_id {
     CPB_S_COMPLIANCE = 4, /* uint32 string offsets[count] */
     CPB_S_CLASSES = 5,    /* uint8 class[256] */
     CPB_S_STATES = 6,     /* cpb_state[count] */
-    CPB_S_COMB = 7,       /* cpb_comb[count] */
+    CPB_S_COMB = 7,       /* uint32 slots[count]: next << 8 | class */
     CPB_S_RECORDS = 8,    /* cpb_record[count] */
     CPB_S_RECRULES = 9,   /* uint32 rule indexes[count] */
-    CPB_S_LAST = 9
+    CPB_S_ACC = 10,       /* uint32 record of states 0 .. count-1; later states report nothing */
+    CPB_S_LAST = 10
 };
 
 typedef struct cpb_meta {
     uint32_t name, version, scope, json; /* string offsets; json: canonical metadata */
     uint8_t default_action, dynamic_action, tools_default, has_tools;
-    uint32_t nclasses, start;
-    uint32_t narrow; /* 1: STATES/COMB hold cpb_state16/cpb_comb16, 0: the 32-bit forms */
+    uint32_t nclasses, start; /* nclasses <= CPB_MAX_CLASSES */
+    uint32_t reserved;        /* 0 */
 } cpb_meta;
 
 typedef struct cpb_rule {
@@ -62,29 +65,20 @@ typedef struct cpb_rule {
 } cpb_rule;
 
 /* note [comb tables]: transitions are row-displaced.  For state s and class
- * c, i = base + c; the target is comb[i].next when comb[i].check == s, else
- * def.  rt_bundle_check proves base + nclasses <= ncomb for every state. */
+ * c, v = comb[base + c]; the target is v >> 8 when (v & 0xff) == c, else def.
+ * The check is the class, not the owner state: no two states that own slots
+ * share a base (states that own none share a base no owner has), so a slot
+ * whose class byte equals c at base + c was put there by the state with that
+ * base.  One u32 per slot (24-bit target, 8-bit class) instead of two.
+ * rt_bundle_check proves base + nclasses <= ncomb, def < nstates, every
+ * non-empty slot's target < nstates, whatever the bases.
+ *
+ * note [reporting states first]: the states that carry a decision record are
+ * numbered 1 .. nacc-1 (state 0 is dead), so ACC holds a record for them
+ * only and the walk tests `s < nacc` instead of reading a record per state. */
 typedef struct cpb_state {
-    uint32_t base, def, acc; /* acc: record index read after an END byte */
+    uint32_t base, def;
 } cpb_state;
-
-typedef struct cpb_comb {
-    uint32_t check, next;
-} cpb_comb;
-
-/* note [narrow tables]: an automaton of fewer than 65535 states with fewer
- * than 65536 records stores state numbers in 16 bits, halving the comb and a
- * third of the state table (bytes per rule, cache footprint).  The base stays
- * 32-bit: the comb of a large automaton is longer than 65535 slots. */
-#define CPB_NO_STATE16 UINT16_MAX
-typedef struct cpb_state16 {
-    uint32_t base;
-    uint16_t def, acc;
-} cpb_state16;
-
-typedef struct cpb_comb16 {
-    uint16_t check, next;
-} cpb_comb16;
 
 typedef struct cpb_record {
     uint8_t action, risk, reason, pad;

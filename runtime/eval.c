@@ -61,42 +61,33 @@ static const cpb_record *default_record(const struct cmdai_bundle *b, cpb_record
 
 /* note [decision records] in compiler/ir.h: a state's record is reported on
  * the byte that enters it; a simple command that reported nothing by its END
- * gets the template default.  One body, instantiated per table width (note
- * [narrow tables]) and inlined into both callers, so the verdict walk pays
- * neither a width branch nor an indirect call per byte. */
-#define WALK_RECORDS(NAME, STEP, STATE_T)                                                                      \
-    static inline void NAME(const struct cmdai_bundle *b, const unsigned char *p, size_t n,                   \
-                            void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)      \
-    {                                                                                                          \
-        uint32_t s = b->start;                                                                                 \
-        unsigned stage = 0;                                                                                    \
-        int reported = 0;                                                                                      \
-        cpb_record def;                                                                                        \
-        for (size_t i = 0; i < n; i++) {                                                                       \
-            s = STEP(b, s, p[i]);                                                                              \
-            uint32_t a = ((const STATE_T *)b->states)[s].acc;                                                  \
-            if (a) {                                                                                           \
-                on_record(ctx, stage, &b->recs[a]);                                                            \
-                reported = 1;                                                                                  \
-            }                                                                                                  \
-            if (p[i] == RT_C_END) {                                                                            \
-                if (!reported)                                                                                 \
-                    on_record(ctx, stage, default_record(b, &def));                                            \
-                reported = 0;                                                                                  \
-                stage++;                                                                                       \
-            }                                                                                                  \
-        }                                                                                                      \
-    }
-WALK_RECORDS(walk_records32, rt_step32, cpb_state)
-WALK_RECORDS(walk_records16, rt_step16, cpb_state16)
-
+ * gets the template default.  Inlined into both callers, so the verdict walk
+ * pays no indirect call per byte; only states below nacc can report (note
+ * [reporting states first] in bundle_fmt.h), so most bytes cost one compare
+ * and no load beyond the step. */
 static inline void walk_records(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
                                 void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)
 {
-    if (b->narrow)
-        walk_records16(b, p, n, on_record, ctx);
-    else
-        walk_records32(b, p, n, on_record, ctx);
+    uint32_t s = b->start;
+    unsigned stage = 0;
+    int reported = 0;
+    cpb_record def;
+    for (size_t i = 0; i < n; i++) {
+        s = rt_step(b, s, p[i]);
+        if (s < b->nacc) {
+            uint32_t a = b->acc[s];
+            if (a) {
+                on_record(ctx, stage, &b->recs[a]);
+                reported = 1;
+            }
+        }
+        if (p[i] == RT_C_END) {
+            if (!reported)
+                on_record(ctx, stage, default_record(b, &def));
+            reported = 0;
+            stage++;
+        }
+    }
 }
 
 typedef struct fold_ctx {

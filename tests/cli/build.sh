@@ -169,7 +169,7 @@ grep -q '^broken.yaml:7:19: error: ' "$TMP/err" && ok "test names the template e
 # ---- inspect ---------------------------------------------------------------------------------
 "$CC" build small.yaml -o i.cpb --serial 12 --expires 4102444800 --scope fleet-a 2> /dev/null
 expect_status 0 "inspect" "$CC" inspect i.cpb
-for want in '^format      1\.0$' '^template    small 2\.1\.0 (scope fleet-a)$' '^serial      12$' '^expires     4102444800$' \
+for want in '^format      2\.0$' '^template    small 2\.1\.0 (scope fleet-a)$' '^serial      12$' '^expires     4102444800$' \
     '^defaults    default=allow dynamic=confirm$' '^automaton   [0-9]* states, [0-9]* byte classes' '^metadata    {' \
     '^rules       2$' '^  fs\.rm-root  *deny  *critical  *rm -r \.\.\. /$' '^  git\.force-push  *warn  *moderate '; do
     grep -q -- "$want" "$TMP/out" && ok "inspect shows /$want/" || bad "inspect lacks /$want/: $(cat "$TMP/out")"
@@ -178,7 +178,7 @@ expect_status 0 "inspect --json" "$CC" inspect --json i.cpb
 if python3 -c '
 import json, sys
 o = json.load(open(sys.argv[1]))
-assert o["format"] == "1.0" and o["serial"] == 12 and o["expires"] == 4102444800, o
+assert o["format"] == "2.0" and o["serial"] == 12 and o["expires"] == 4102444800, o
 assert o["metadata"]["name"] == "small" and o["metadata"]["scope"] == "fleet-a", o["metadata"]
 ids = [r["id"] for r in o["rules"]]
 assert ids == ["fs.rm-root", "git.force-push"], ids

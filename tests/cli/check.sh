@@ -144,7 +144,7 @@ printf 'xxxxxxxx' >> appended.cpb
 "$CC" sign -s k.key appended.cpb > /dev/null
 expect_status 67 "bundle with appended bytes (re-signed)" "$RT" check --bundle appended.cpb --trust k.pub -- ls
 cp core.cpb newer.cpb
-python3 -c 'import sys,struct; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); struct.pack_into("<H", b, 8, 2); open(p,"wb").write(b)' newer.cpb
+python3 -c 'import sys,struct; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); struct.pack_into("<H", b, 8, struct.unpack_from("<H", b, 8)[0] + 1); open(p,"wb").write(b)' newer.cpb
 "$CC" sign -s k.key newer.cpb > /dev/null
 expect_status 68 "newer major format (re-signed)" "$RT" check --bundle newer.cpb --trust k.pub -- ls
 grep -q 'format too new' "$TMP/err" && grep -q 'upgrade' "$TMP/err" && ok "too new: says to upgrade" || bad "too new: $(cat "$TMP/err")"
