@@ -337,9 +337,5 @@ size_t rt_norm_render(const rt_norm *n, uint32_t unit, char *out, size_t cap)
 
 size_t rt_path_normalize(const unsigned char *t, size_t n, unsigned char *out)
 {
-    if (!rt_sh_pathlike(t, n)) {
-        memcpy(out, t, n);
-        return n;
-    }
-    return rt_sh_pathnorm(t, n, out);
+    return rt_sh_argnorm(t, n, out);
 }

@@ -40,7 +40,7 @@ typedef struct rt_norm {
 int rt_norm_run(rt_norm *n, const char *cmd, size_t len);
 
 /* The normalizer's lexical path normalization of one argument (no-op for
- * words that are not path-like), for the compiler to canonicalize pattern
+ * words that are not path-like; in key=value words, the value), for the compiler to canonicalize pattern
  * literals exactly like command words.  out has room for n bytes; returns
  * the new length. */
 size_t rt_path_normalize(const unsigned char *t, size_t n, unsigned char *out);

@@ -70,24 +70,25 @@ static int is_find_exec(const sh_ctx *c, uint32_t t)
 static int is_find_end(const sh_ctx *c, uint32_t t) { return is_static(c, t, ";") || is_static(c, t, "+"); }
 
 /* Stable partition of tok[t0..t1): tokens with (flags & mask) != 0 first when
- * set_first, else last.  Uses the free tok space above the stack top. */
+ * set_first, else last.  In place: each token that moves down shifts the run
+ * of others before it up by one, so a stage needs no scratch descriptors
+ * (with a copy, words + items + copy had to fit RT_NORM_MAX_TOKS, which
+ * refused simple commands of more than 341 words instead of 512). */
 static uint32_t partition(sh_ctx *c, uint32_t t0, uint32_t t1, uint32_t mask, int set_first)
 {
-    uint32_t n = t1 - t0, k = 0, nf;
-    if (c->ntok + n > RT_NORM_MAX_TOKS) {
-        rt_sh_fail(c, CMDAI_E_TOO_COMPLEX, NULL);
-        return 0;
-    }
-    rt_norm_tok *tmp = &c->n->tok[c->ntok], *tk = c->n->tok;
-    for (uint32_t j = t0; j < t1; j++)
-        if (((tk[j].flags & mask) != 0) == set_first)
-            tmp[k++] = tk[j];
-    nf = k;
-    for (uint32_t j = t0; j < t1; j++)
+    rt_norm_tok *tk = c->n->tok;
+    uint32_t k = t0;
+    for (uint32_t j = t0; j < t1; j++) {
         if (((tk[j].flags & mask) != 0) != set_first)
-            tmp[k++] = tk[j];
-    memcpy(&tk[t0], tmp, n * sizeof *tmp);
-    return nf;
+            continue;
+        if (j != k) {
+            rt_norm_tok v = tk[j];
+            memmove(&tk[k + 1], &tk[k], (j - k) * sizeof *tk);
+            tk[k] = v;
+        }
+        k++;
+    }
+    return k - t0;
 }
 
 /* memcmp order of the bytes as emitted (SH_MARK is written "..."). */
@@ -126,7 +127,7 @@ static void sort_flags(sh_ctx *c, uint32_t x0, uint32_t x1)
 /* Emit a token, lexically normalized first when it names a path. */
 static void put_norm(sh_ctx *c, unsigned char kind, const unsigned char *t, size_t n)
 {
-    if (!rt_sh_pathlike(t, n)) {
+    if (!rt_sh_argnorm_needed(t, n)) {
         rt_sh_put_tok(c, kind, t, n);
         return;
     }
@@ -135,7 +136,7 @@ static void put_norm(sh_ctx *c, unsigned char kind, const unsigned char *t, size
         return;
     }
     unsigned char *o = c->n->scratch + c->stop;
-    rt_sh_put_tok(c, kind, o, rt_sh_pathnorm(t, n, o));
+    rt_sh_put_tok(c, kind, o, rt_sh_argnorm(t, n, o));
 }
 
 void rt_sh_emit_redirs(sh_ctx *c, uint32_t r0, uint32_t r1)
@@ -205,6 +206,25 @@ static void collect_items(sh_ctx *c, const prog *pr, uint32_t f0, uint32_t f1, u
             const unsigned char *eq = memchr(t, '=', n);
             if (pr->find && is_find_exec(c, j)) {
                 rt_sh_tok_push(c, w.off, w.len, TF_FLAG); /* its command is a unit of its own */
+                uint32_t q = j + 1; /* -exec sudo rm: name rm (a wrapper with options stays) */
+                while (q + 1 < f1 && !is_find_end(c, q + 1) && !(c->n->tok[q + 1].flags & TF_DYN) &&
+                       c->n->tok[q + 1].len && txt(c, q + 1)[0] != '-' &&
+                       (is_static(c, q, "sudo") || is_static(c, q, "doas") || is_static(c, q, "nohup") ||
+                        is_static(c, q, "nice") || is_static(c, q, "command") || is_static(c, q, "time")))
+                    q++;
+                if (q < f1 && !is_find_end(c, q) && !(c->n->tok[q].flags & TF_DYN)) {
+                    /* ... and named here too, "-exec=rm", so that a rule on
+                     * find's own unit sees both the start points and what
+                     * runs on everything under them */
+                    const unsigned char *pn = txt(c, q);
+                    size_t pl = c->n->tok[q].len, b;
+                    while (pl > 1 && pn[pl - 1] == '/')
+                        pl--;
+                    for (b = pl; b > 0 && pn[b - 1] != '/'; b--)
+                        ;
+                    if (b < pl)
+                        push_flag_val(c, t, n, pn + b, pl - b);
+                }
                 while (j + 1 < f1 && !is_find_end(c, j + 1))
                     j++;
                 j++;
@@ -394,6 +414,43 @@ static void unit_from_words(sh_ctx *c, sh_par *p, uint32_t j0, uint32_t j1)
     rt_sh_depth_out(c);
 }
 
+/* xargs's command, words [j0, j1).  When its input is a here-string whose
+ * text is known (xargs rm -rf <<< /), the blank-separated words of that text
+ * are the operands xargs appends: the unit is the command with them
+ * (rm -f -r :: /).  With -I the words replace a placeholder instead; the
+ * placeholder stays and the words are appended, which can only add operands. */
+static void xargs_unit(sh_ctx *c, sh_par *p, uint32_t j0, uint32_t j1, uint32_t r0, uint32_t r1)
+{
+    uint32_t hs = 0;
+    for (uint32_t k = r0; k + 1 < r1; k++)
+        if ((c->n->tok[k].flags & TF_HERESTR) && (c->n->tok[k + 1].flags & TF_RTGT) &&
+            !(c->n->tok[k + 1].flags & TF_DYN))
+            hs = k + 1; /* the last one is stdin */
+    if (!hs) {
+        unit_from_words(c, p, j0, j1);
+        return;
+    }
+    uint32_t top = c->ntok;
+    for (uint32_t k = j0; k < j1 && !rt_sh_err(c); k++)
+        rt_sh_tok_push(c, c->n->tok[k].off, c->n->tok[k].len, c->n->tok[k].flags);
+    rt_norm_tok h = c->n->tok[hs];
+    const unsigned char *s = c->n->scratch + h.off;
+    for (uint32_t i = 0; i < h.len && !rt_sh_err(c);) {
+        while (i < h.len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
+            i++;
+        uint32_t b = i;
+        while (i < h.len && s[i] != ' ' && s[i] != '\t' && s[i] != '\n')
+            i++;
+        if (i > b)
+            rt_sh_tok_push(c, h.off + b, i - b, 0);
+    }
+    if (!rt_sh_err(c) && c->ntok - top > RT_NORM_STAGE_TOKS)
+        rt_sh_fail(c, CMDAI_E_TOO_COMPLEX, NULL);
+    if (!rt_sh_err(c))
+        unit_from_words(c, p, top, c->ntok);
+    c->ntok = top;
+}
+
 static void dyn_unit(sh_ctx *c)
 {
     size_t s = c->n->len;
@@ -471,7 +528,7 @@ static int do_cmd(sh_ctx *c, sh_par *p, uint32_t w0, uint32_t w1, uint32_t r0, u
         j = walk_opts(c, pr.po, w0 + 1, w1, 0, 0, NULL, 0, &ov);
         emit_stage(c, &pr, w0 + 1, j, w1, r0, r1);
         if (j < w1)
-            unit_from_words(c, p, j, w1);
+            xargs_unit(c, p, j, w1, r0, r1);
         return 0;
     case K_SHELL:
     case K_SU:

@@ -129,6 +129,12 @@ void rt_sh_skip_arith(sh_ctx *c, sh_par *p);
 /* shell_path.c */
 int rt_sh_pathlike(const unsigned char *t, size_t n);
 size_t rt_sh_pathnorm(const unsigned char *t, size_t n, unsigned char *out);
+/* An operand as the rules see it: a path-like word path-normalized, and so
+ * is the value of a key=value operand (dd of=//dev/./sda -> of=/dev/sda);
+ * anything else copied.  rt_sh_argnorm_needed says whether it changes
+ * anything at all.  Writes at most n bytes. */
+int rt_sh_argnorm_needed(const unsigned char *t, size_t n);
+size_t rt_sh_argnorm(const unsigned char *t, size_t n, unsigned char *out);
 
 /* shell_parse.c */
 int rt_sh_parse_sub(sh_ctx *c, const sh_par *parent, const unsigned char *s, size_t n, size_t *pos, int term,

@@ -1,6 +1,7 @@
-/* shell_path.c — lexical normalization of path-like tokens (args, flag
- * values, redirection targets) for the shell normalizer, so that "rm -rf //",
- * "rm -rf /usr/.." and "rm -rf /" are one canonical arg.  Purely textual: no
+/* shell_path.c — lexical normalization of path-like tokens (args, the values
+ * of key=value args, flag values, redirection targets) for the shell
+ * normalizer, so that "rm -rf //", "rm -rf /usr/.." and "rm -rf /" are one
+ * canonical arg, and "dd of=//dev/./sda" is "dd of=/dev/sda".  Purely textual: no
  * file system access, symlinks are not followed (docs/command-model.md). */
 #include <string.h>
 
@@ -77,4 +78,37 @@ size_t rt_sh_pathnorm(const unsigned char *t, size_t n, unsigned char *out)
     if (o == 0)
         out[o++] = '.';
     return o;
+}
+
+/* Length of "key=" when t is key=VALUE with a path-like VALUE (key: a shell
+ * name, [A-Za-z_][A-Za-z0-9_]*), else 0. */
+static size_t kv_prefix(const unsigned char *t, size_t n)
+{
+    size_t i = 0;
+    if (!n || !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= 'A' && t[0] <= 'Z') || t[0] == '_'))
+        return 0;
+    while (i < n && ((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
+                     t[i] == '_'))
+        i++;
+    if (i >= n || t[i] != '=' || !rt_sh_pathlike(t + i + 1, n - i - 1))
+        return 0;
+    return i + 1;
+}
+
+int rt_sh_argnorm_needed(const unsigned char *t, size_t n)
+{
+    return rt_sh_pathlike(t, n) || kv_prefix(t, n) > 0;
+}
+
+size_t rt_sh_argnorm(const unsigned char *t, size_t n, unsigned char *out)
+{
+    if (rt_sh_pathlike(t, n))
+        return rt_sh_pathnorm(t, n, out);
+    size_t k = kv_prefix(t, n);
+    if (!k) {
+        memcpy(out, t, n);
+        return n;
+    }
+    memcpy(out, t, k);
+    return k + rt_sh_pathnorm(t + k, n - k, out + k);
 }

@@ -348,6 +348,36 @@ static const struct {
     {"dd no flags",
      "dd if=/dev/zero of=/dev/sda bs=1M", 0,
      "dd :: if=/dev/zero of=/dev/sda bs=1M"},
+    {"xargs: a known here-string gives the operands",
+     "xargs rm -rf <<< /", 0,
+     "xargs :: rm -rf\nrm -f -r :: /"},
+    {"xargs here-string words, -n1",
+     "xargs -n1 rm -rf <<< '/ /home'", 0,
+     "xargs -n=1 :: rm -rf\nrm -f -r :: / /home"},
+    {"xargs here-string with a variable: unknown",
+     "xargs rm -rf <<< \"$d\"", 0,
+     "xargs :: rm -rf\nrm -f -r"},
+    {"xargs from a pipe: not from the here-string",
+     "echo / | xargs rm -rf", 0,
+     "echo :: / | xargs :: rm -rf\nrm -f -r"},
+    {"find names the program -exec runs",
+     "find / -exec /usr/bin/shred -u {} +", 0,
+     "find -exec -exec=shred :: /\nshred -u :: {}"},
+    {"find -exec with a dynamic program",
+     "find / -exec \"$c\" {} +", 0,
+     "find -exec :: /\n$? :: {}"},
+    {"dd key=value operands are path-normalized",
+     "dd if=/dev/zero of=//dev//sda", 0,
+     "dd :: if=/dev/zero of=/dev/sda"},
+    {"dd of= with .. and .",
+     "dd if=x.img of=/dev/../dev/./sda bs=4M", 0,
+     "dd :: if=x.img of=/dev/sda bs=4M"},
+    {"key=value with a relative or non-path value stays",
+     "dd if=./a//b of=disk.img conv=notrunc", 0,
+     "dd :: if=./a/b of=disk.img conv=notrunc"},
+    {"key=~ value",
+     "make DESTDIR=~//out/../pkg", 0,
+     "make :: DESTDIR=~/pkg"},
     {"test bracket no flags",
      "[ -f x ]", 0,
      "[ :: -f x ]"},
@@ -878,16 +908,16 @@ static const struct {
      "ls | xargs"},
     {"find exec",
      "find / -name '*.tmp' -exec rm -f {} \\;", 0,
-     "find -exec -name=*.tmp :: /\nrm -f :: {}"},
+     "find -exec -exec=rm -name=*.tmp :: /\nrm -f :: {}"},
     {"find exec plus",
      "find . -type f -exec chmod 644 {} +", 0,
-     "find -exec -type=f :: .\nchmod :: 644 {}"},
+     "find -exec -exec=chmod -type=f :: .\nchmod :: 644 {}"},
     {"find execdir sudo",
      "find . -execdir sudo rm {} ';'", 0,
-     "find -execdir :: .\nrm :: {}\nsudo :: rm {}"},
+     "find -execdir -execdir=rm :: .\nrm :: {}\nsudo :: rm {}"},
     {"find ok",
      "find . -ok rm {} \\;", 0,
-     "find -ok :: .\nrm :: {}"},
+     "find -ok -ok=rm :: .\nrm :: {}"},
     {"find delete",
      "find / -delete", 0,
      "find -delete :: /"},
@@ -959,7 +989,7 @@ static const struct {
      "ls | xargs -I={} :: sh -c 'rm {}'\nsh -c :: 'rm {}'\nrm :: {}"},
     {"find exec bash -c",
      "find . -exec bash -c 'rm \"$0\"' {} \\;", 0,
-     "find -exec :: .\nbash -c :: 'rm \"$0\"' {}\nrm :: $0"},
+     "find -exec -exec=bash :: .\nbash -c :: 'rm \"$0\"' {}\nrm :: $0"},
     {"quoted keyword is a command",
      "'if' x", 0,
      "if :: x"},
@@ -1284,6 +1314,24 @@ static void test_too_complex(void **state)
     for (int i = 0; i < (int)RT_NORM_STAGE_TOKS + 5; i++)
         app(&o, " x");
     assert_int_equal(rt_norm_run(&norm, big, o), CMDAI_E_TOO_COMPLEX);
+
+    /* The documented limit is the real one: a simple command of exactly
+     * RT_NORM_STAGE_TOKS words (flags and args mixed, under a wrapper) is
+     * analysed, one more word is refused (it used to stop at 341). */
+    for (int extra = 0; extra <= 1; extra++) {
+        o = 0;
+        app(&o, "sudo rm");
+        for (int i = 3; i < (int)RT_NORM_STAGE_TOKS + extra; i++)
+            app(&o, i % 3 ? " x" : " -v");
+        app(&o, " /");
+        int rc = rt_norm_run(&norm, big, o);
+        assert_int_equal(rc, extra ? CMDAI_E_TOO_COMPLEX : CMDAI_OK);
+        if (!extra) {
+            const char *r = render_all(&norm);
+            assert_true(strncmp(r, "rm -v :: x x ", 13) == 0);
+            assert_true(strlen(r) > 3 && !strcmp(r + strlen(r) - 2, " /"));
+        }
+    }
 
     /* one word larger than the scratch space */
     o = 0;
