@@ -443,6 +443,22 @@ cpuminer -a sha256d -o stratum+tcp://pool
 ethminer -P stratum://wallet@pool:4444
 nohup xmrig &
 wget https://github.com/xmrig/xmrig/releases/download/v6.20.0/xmrig-6.20.0-linux-x64.tar.gz
+dd if=/dev/zero of=//dev//sda
+dd if=/dev/zero of=/dev/../dev/sda bs=1M
+dd if=/dev/urandom of=/dev/./nvme0n1 bs=4M
+dd if=image.iso of=/dev//disk2
+xargs rm -rf <<< /
+xargs -n1 rm -rf <<< "/ /home"
+xargs rm -rf <<< ~
+find / -exec rm -rf {} +
+find ~ -type f -exec shred -u {} \;
+find /etc -execdir rm {} \;
+find $HOME -exec rm -rf {} +
+mariadb -e 'DROP DATABASE app'
+mariadb -u root -psecret -e 'drop database shop'
+mysql -uroot -phunter2 -e 'DROP DATABASE prod'
+mongosh app --eval 'db.dropDatabase()'
+mongosh --host db --eval 'db.users.drop()'
 """
 
 # Hand-written evasions that no generic transform produces.
@@ -1098,6 +1114,17 @@ cat file > /dev/stdout
 echo hi >&2
 cat <<< 'hello'
 grep -c . < input.txt
+dd if=/dev/zero of=./disk.img bs=1M count=10
+dd if=/dev/sda of=//tmp//disk.img
+dd if=backup.img of=./restore/../restore.img
+xargs rm -f <<< ./build/out.o
+xargs echo <<< "/ /home"
+xargs -n1 ls -ld <<< /
+find . -name node_modules -exec rm -rf {} +
+find ~/Downloads -name '*.part' -exec rm {} +
+mariadb -e 'SHOW DATABASES'
+mysql -uroot -psecret -e 'SELECT 1'
+mongosh app --eval 'db.users.find()'
 """
 
 # Wrappers and evasions; each returns the transformed line or None.
