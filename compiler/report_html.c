@@ -32,6 +32,22 @@ static void put_text(FILE *f, const char *s)
     }
 }
 
+/* v with thousands separators ("200,000"), in buf. */
+static const char *grp(char buf[32], long long v)
+{
+    char t[24];
+    int n = snprintf(t, sizeof t, "%lld", v < 0 ? -v : v), o = 0;
+    if (v < 0)
+        buf[o++] = '-';
+    for (int i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = t[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
 static const char *str(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
@@ -127,7 +143,8 @@ static void chart_days(FILE *f, const json_t *days)
     for (long long v = 0; v <= ymax; v += ystep) {
         double y = T + ph - ph * (double)v / (double)ymax;
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", L, W - R, y, y);
-        fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"ylab\">%lld</text>\n", L - 6, y + 4, v);
+        char g[32];
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"ylab\">%s</text>\n", L - 6, y + 4, grp(g, v));
     }
     size_t every = n <= 14 ? 1 : (n + 13) / 14;
     for (size_t i = 0; i < n; i++) {
@@ -146,8 +163,9 @@ static void chart_days(FILE *f, const json_t *days)
             fprintf(f, ": %lld %s</title></rect>", v, act_name[a]);
             tot += v;
         }
+        char g[32];
         if (tot && n <= 40)
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"vlab\">%lld</text>", x + bw / 2, y - 4, tot);
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"vlab\">%s</text>", x + bw / 2, y - 4, grp(g, tot));
         if (i % every == 0) {
             const char *date = str(d, "date");
             fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xlab\">", x + bw / 2, H - B + 16);
@@ -185,7 +203,8 @@ static void chart_controls(FILE *f, const json_t *controls, int have_logs)
     for (long long v = 0; have_logs && v <= xmax; v += xstep) {
         double x = L + pw * (double)v / (double)xmax;
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>", x, x, T, T + row * (int)n);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xlab\">%lld</text>\n", x, T + row * (int)n + 16, v);
+        char g[32];
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xlab\">%s</text>\n", x, T + row * (int)n + 16, grp(g, v));
     }
     for (size_t i = 0; i < n; i++) {
         const json_t *c = json_array_get(controls, i);
@@ -209,7 +228,9 @@ static void chart_controls(FILE *f, const json_t *controls, int have_logs)
                 fprintf(f, ": %lld %s</title></rect>", v, act_name[a]);
                 x += w;
             }
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"vlab2\">%lld</text>", x + 6, y + 17, num(ev, "decisions"));
+            char g[32];
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"vlab2\">%s</text>", x + 6, y + 17,
+                    grp(g, num(ev, "decisions")));
         }
         fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"150\" height=\"18\" rx=\"9\" fill=\"%s\"/>", W - R + 14, y + 4,
                 status_color(st));
@@ -222,8 +243,10 @@ static void cell_num(FILE *f, const json_t *o, const char *k)
 {
     if (!o || json_is_null(o))
         fputs("<td class=\"n muted\">&ndash;</td>", f);
-    else
-        fprintf(f, "<td class=\"n\">%lld</td>", num(o, k));
+    else {
+        char g[32];
+        fprintf(f, "<td class=\"n\">%s</td>", grp(g, num(o, k)));
+    }
 }
 
 static void badge(FILE *f, const char *status)
@@ -354,7 +377,8 @@ static void section_audit(FILE *f, const json_t *audit, const json_t *period)
         const json_t *v = json_object_get(audit, rows[i].k);
         if (!json_is_integer(v))
             continue;
-        fprintf(f, "<tr><th>%s</th><td>%lld</td></tr>\n", rows[i].label, (long long)json_integer_value(v));
+        char g[32];
+        fprintf(f, "<tr><th>%s</th><td>%s</td></tr>\n", rows[i].label, grp(g, (long long)json_integer_value(v)));
     }
     if (json_is_boolean(json_object_get(audit, "sealed")))
         fprintf(f, "<tr><th>Sealed by a closing checkpoint</th><td>%s</td></tr>\n",
@@ -373,7 +397,8 @@ static void section_audit(FILE *f, const json_t *audit, const json_t *period)
         put_text(f, str(p, "name") ? str(p, "name") : "(no bundle)");
         fputs(" ", f);
         put_text(f, str(p, "version") ? str(p, "version") : "");
-        fprintf(f, " serial %lld: %lld decisions", num(p, "serial"), num(p, "decisions"));
+        char g[32];
+        fprintf(f, " serial %lld: %s decisions", num(p, "serial"), grp(g, num(p, "decisions")));
     }
     fputs("</td></tr></table></section>\n", f);
 }
@@ -509,9 +534,9 @@ char *rpt_html(const json_t *m, size_t *len)
         card(f, "Controls with evidence", wev == nctl ? "ok" : "bad", v);
         snprintf(v, sizeof v, "%lld", ngaps);
         card(f, "Gaps", ngaps ? "bad" : "ok", v);
-        snprintf(v, sizeof v, "%lld", num(tot, "decisions"));
-        card(f, "Decisions", "", v);
-        snprintf(v, sizeof v, "%lld / %lld", num(tot, "deny"), num(tot, "confirm"));
+        char g1[32], g2[32];
+        card(f, "Decisions", "", grp(g1, num(tot, "decisions")));
+        snprintf(v, sizeof v, "%s / %s", grp(g1, num(tot, "deny")), grp(g2, num(tot, "confirm")));
         card(f, "Denied / confirmed", "", v);
         int ok = json_is_true(json_object_get(audit, "verified"));
         card(f, "Audit trail", ok ? "ok" : "bad", ok ? "verified" : "NOT verified");
