@@ -224,6 +224,15 @@ printf 'template:\n  name: pathy\n  version: 1.0.0\n  extends: [./base.yaml]\n' 
 expect_status 65 "a template extending by path cannot be published" "$CC" publish --registry "$REG" --key alice.key pathy.yaml
 grep -q "pathy.yaml:4:" "$TMP/err" && ok "error points at the extends entry" || bad "path msg: $(cat "$TMP/err")"
 
+# ---- transitive and diamond: top -> (midlayer -> org-base@^1.3), org-base@^1.2 ----------
+printf 'template:\n  name: midlayer\n  version: 1.0.0\n  extends: [org-base@^1.3]\n' > mid.yaml
+expect_status 0 "publish a template that extends a registry name" "$CC" publish --registry "$REG" --key alice.key mid.yaml
+grep -q '"deps":{"org-base":"^1.3"}' "$REG/index/midlayer" && ok "deps recorded with their range" || bad "deps: $(cat "$REG/index/midlayer")"
+printf 'template:\n  name: top\n  version: 1.0.0\n  extends: [midlayer@^1, org-base@^1.2]\n' > top.yaml
+expect_status 0 "transitive and diamond resolution" "$CC" build "${BUILD_ARGS[@]}" --lockfile t.lock top.yaml -o top.cpb
+python3 -c 'import json,sys; d=json.load(open("t.lock")); sys.exit(0 if [(p["name"],p["version"]) for p in d["packages"]]==[("midlayer","1.0.0"),("org-base","1.4.0")] else 1)' \
+    && ok "one org-base (1.4.0) for both paths, both pinned" || bad "t.lock: $(cat t.lock)"
+
 # ---- a registry of another format, and names that are paths ---------------------------
 cp -r "$REG" "$TMP/www/reg2"
 sed -i 's/"registry_format": 1/"registry_format": 2/' "$TMP/www/reg2/config.json"
