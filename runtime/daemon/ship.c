@@ -36,6 +36,7 @@
 
 #define BATCH_MAX 500
 #define BACKOFF_MAX_MS 5000 /* retry a down endpoint at least this often */
+#define UDP_MAX 65000       /* bytes of one syslog datagram (IPv4 allows 65,507) */
 
 static int64_t mono_ms(void)
 {
@@ -331,7 +332,17 @@ static int send_syslog(ship *s, json_t *batch, char *err, size_t errcap)
     if (s->kind == SHIP_SYSLOG_UDP) {
         for (size_t i = 0; i < json_array_size(batch); i++) {
             json_t *l = json_array_get(batch, i);
-            if (send(s->fd, json_string_value(l), json_string_length(l), MSG_NOSIGNAL) < 0) {
+            /* A datagram holds at most 65,507 bytes; a longer record (a command
+             * near the trail's 64 KiB cap) loses the end of its MSG, cut on a
+             * UTF-8 boundary, rather than blocking the queue with EMSGSIZE. */
+            const char *p = json_string_value(l);
+            size_t n = json_string_length(l);
+            if (n > UDP_MAX) {
+                n = UDP_MAX;
+                while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
+                    n--;
+            }
+            if (send(s->fd, p, n, MSG_NOSIGNAL) < 0) {
                 snprintf(err, errcap, "send to %.100s:%s: %.100s", s->host, s->port, strerror(errno));
                 syslog_close(s);
                 return -1;

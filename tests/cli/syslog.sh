@@ -164,9 +164,19 @@ PY
 
 # ---- UDP --------------------------------------------------------------------------------
 rs_start
-dstart udp-audit.log --ship-syslog "udp://127.0.0.1:$UPORT"
+dstart udp-audit.log --ship-syslog "udp://127.0.0.1:$UPORT" --max-request 200000
 burst 20 udp udp-acked.txt
 wait_lines udp.json 20 && ok "20 records arrive over UDP" || bad "UDP: $(count udp.json) of 20"
+# a record longer than a datagram (a 70,000-byte command) is cut, not stuck
+python3 - "$SOCK" >> udp-acked.txt <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1]); f = s.makefile("rb")
+s.sendall(json.dumps({"cmd": "echo " + "\u00e9" * 35000}, ensure_ascii=False).encode() + b"\n")
+print(json.loads(f.readline())["seq"])
+PY
+burst 5 udp-after udp-acked.txt
+wait_lines udp.json 26 && ok "a record too long for a datagram is cut and the ones after it still arrive" ||
+    bad "UDP after a long record: $(count udp.json) of 26; $(tail -3 daemon.err)"
 python3 - > udp.out 2>&1 <<'PY' && ok "… parsed as RFC 5424 with the same fields" || bad "UDP parse: $(tail -1 udp.out)"
 import json
 seqs = sorted(int(json.loads(l)["rfc5424-sd"]["cmdai@32473"]["seq"]) for l in open("udp.json"))
