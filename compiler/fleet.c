@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "emit.h"
 #include "sig.h"
 #include "sign.h"
@@ -172,6 +173,30 @@ static json_t *file_meta(const char *data, size_t len)
     return json_pack("{s:I,s:{s:s}}", "length", (json_int_t)len, "hashes", "sha256", hex);
 }
 
+/* A bundle goes to the scope it was built for (build --scope), or is
+ * scope-neutral ("default"); anything else is a mistake worth stopping. */
+static int check_bundle_scope(const char *path, const char *data, size_t len, const char *scope, diag *d)
+{
+    unsigned char *mem = malloc(len ? len : 1); /* malloc memory is 8-aligned, as the checker wants */
+    if (!mem)
+        abort();
+    memcpy(mem, data, len);
+    struct cmdai_bundle b;
+    cmdai_error e = {0};
+    int rc = 0;
+    if (rt_bundle_check(&b, mem, len, &e) != CMDAI_OK) {
+        rc = diag_set(d, CMDAI_E_FORMAT, path, 0, 0, "not a valid bundle: %s", e.text);
+    } else {
+        const char *bs = b.str + b.meta->scope;
+        if (strcmp(bs, scope) && strcmp(bs, "default")) {
+            rc = diag_set(d, CMDAI_E_SEMANTIC, path, 0, 0, "bundle was built for scope '%s', not '%s'", bs, scope);
+            diag_hint(d, "build it with --scope %s, or provision it under --scope %s=...", scope, bs);
+        }
+    }
+    free(mem);
+    return rc;
+}
+
 static json_t *root_signed(role_key *const keys[FLEET_NROLES], json_int_t version, int64_t expires)
 {
     char ex[32];
@@ -287,6 +312,11 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
             if (read_file(src, &data, &len, 64u << 20, d)) {
                 if (f == 1)
                     diag_hint(d, "sign the bundle first (cmdai-policyc build --sign or sign)");
+                json_decref(map);
+                goto out;
+            }
+            if (f == 0 && check_bundle_scope(src, data, len, o->scopes[i].scope, d)) {
+                free(data);
                 json_decref(map);
                 goto out;
             }

@@ -222,6 +222,18 @@ bump
 if wait_for fleet.error "runtime refused"; then ok "a bundle the runtime refuses is rolled back"; else bad "untrusted bundle: $(status fleet)"; fi
 [ "$(status bundle.serial)" = 4 ] && cmp -s active/policy.cpb b4.cpb && ok "serial 4 still active and on disk" || bad "refused bundle left in place"
 
+# ---- a bundle built for another scope, or not a bundle, is not provisioned --------------
+"$CC" build --registry "$URL/registry" --registry-trust ptrust --cache cache team.yaml -o ops.cpb --sign bundle.key \
+    --serial 10 --scope ops 2> /dev/null
+cp www/fleet/targets.json before-targets.json
+expect_status 65 "provision refuses a bundle built for another scope" "$CC" provision --repo www/fleet --keys keys \
+    --timestamp-key keys/timestamp2 --scope team-a=ops.cpb
+grep -q "built for scope 'ops', not 'team-a'" "$TMP/err" && ok "scope message" || bad "scope msg: $(cat "$TMP/err")"
+cmp -s before-targets.json www/fleet/targets.json && ok "nothing written" || bad "targets.json changed"
+cp team.yaml notabundle.cpb && cp b1.cpb.minisig notabundle.cpb.minisig
+expect_status 67 "provision refuses a file that is not a bundle" "$CC" provision --repo www/fleet --keys keys \
+    --timestamp-key keys/timestamp2 --scope team-a=notabundle.cpb
+
 # ---- usage ---------------------------------------------------------------------
 expect_status 64 "provision without --repo" "$CC" provision
 expect_status 64 "bad scope name" "$CC" provision --repo www/fleet --scope ../x=b1.cpb
