@@ -63,7 +63,7 @@ static int resolve(void *ctx, arena *a, const char *name, const char *req, const
     for (size_t u = 0; u < r->c.nurls; u++) {
         const char *url = r->c.urls[u];
         json_t *lines;
-        char ck[16];
+        char ck[24];
         snprintf(ck, sizeof ck, "%zu", u);
         if (!json_object_get(r->checked, ck)) { /* once per registry and build */
             if (reg_check_config(&r->c, url, d)) {
