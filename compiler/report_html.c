@@ -276,7 +276,10 @@ static const char CSS[] =
     "font-size:12px}.chart .badge{text-anchor:middle;fill:#fff;font-size:11px}"
     ".chart .grid{stroke:#e6eaee}.chart .axis{stroke:#8796a5}"
     "ul{margin:4px 0 0;padding-left:20px}table.kv th{width:40%}"
-    ".alert{background:#fdecea;border-color:#e6b0aa;color:#922b21}";
+    ".alert{background:#fdecea;border-color:#e6b0aa;color:#922b21}"
+    "@media print{body{background:#fff}main{padding:0}section,.card{break-inside:avoid}"
+    "header{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+    ".badge,.chart{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
 static void table_controls(FILE *f, const json_t *controls, int have_logs)
 {

@@ -204,6 +204,14 @@ int cli_cov_template(cli_cov *cc, const char *path, const tpl *t, const cli_bund
         }
         fprintf(f, "  rules: %u of %u fired (%.1f %%)%s\n", covered, b->nrules, rp,
                 below_r ? "  BELOW --min-coverage" : "");
+        const char *sep = "  not covered: ";
+        for (uint32_t r = 0; r < b->nrules; r++)
+            if (!c.rule_hits[COV_TESTS][r] && !c.rule_hits[COV_CORPUS][r]) {
+                fprintf(f, "%s%s", sep, b->str + b->rules[r].id);
+                sep = ", ";
+            }
+        if (covered < b->nrules)
+            fputc('\n', f);
         fprintf(f, "  accept states: %u of %u visited (%.1f %%)%s\n", visited, c.naccept, sp,
                 below_s ? "  BELOW --min-state-coverage" : "");
     }

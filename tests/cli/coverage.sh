@@ -50,6 +50,7 @@ expect_status 0 "test --coverage passes without thresholds" "$CC" test --coverag
 grep -Eq '^  never\.tested +0 +0 .*NOT COVERED$' out && ok "the untested rule is flagged" || bad "table: $(cat out)"
 grep -Eq '^  git\.force +0 +2 ' out && ok "git.force: 0 from tests, 2 from the corpus" || bad "table: $(cat out)"
 grep -q '^  rules: 2 of 3 fired (66.7 %)$' out && ok "rule percentage" || bad "summary: $(cat out)"
+grep -q '^  not covered: never.tested$' out && ok "the uncovered rules are listed" || bad "summary: $(cat out)"
 grep -q '^[0-9]* passed, 0 failed$' out && ok "the test totals still close the output" || bad "$(tail -2 out)"
 
 expect_status 0 "--min-coverage 60 is met" "$CC" test --min-coverage 60 cov.yaml --corpus corpus.txt:deny,confirm
