@@ -26,6 +26,9 @@ static void scan_gap(arena *a, const char *src, size_t from, size_t to, fmt_comm
         int line = 1;
         for (size_t k = 0; k < i; k++)
             line += src[k] == '\n';
+        int col = 1;
+        for (size_t k = bol; k < i; k++)
+            col += ((unsigned char)src[k] & 0xC0) != 0x80;
         bool own = true;
         for (size_t k = bol; k < i; k++)
             own = own && (src[k] == ' ' || src[k] == '\t');
@@ -34,13 +37,41 @@ static void scan_gap(arena *a, const char *src, size_t from, size_t to, fmt_comm
             *v = arena_grow(a, *v, *n, nc, sizeof **v);
             *cap = nc;
         }
-        (*v)[(*n)++] = (fmt_comment){line, (int)(i - bol) + 1, i, arena_strndup(a, src + i, t - i), own};
+        (*v)[(*n)++] = (fmt_comment){line, col, i, arena_strndup(a, src + i, t - i), own};
         i = e;
     }
 }
 
+/* libyaml counts marks in characters; the gaps are cut in bytes. */
+typedef struct linemap {
+    size_t *start; /* byte offset of each line (0-based) */
+    size_t n;
+} linemap;
+
+static size_t mark_offset(const linemap *lm, const char *src, size_t len, const yaml_mark_t *m)
+{
+    if (m->line >= lm->n)
+        return len;
+    size_t i = lm->start[m->line];
+    for (size_t col = 0; col < m->column && i < len && src[i] != '\n'; col++) {
+        i++;
+        while (i < len && ((unsigned char)src[i] & 0xC0) == 0x80)
+            i++;
+    }
+    return i;
+}
+
 int fmt_comments(arena *a, const char *file, const char *src, size_t len, fmt_comment **out, size_t *n, diag *d)
 {
+    linemap lm = {0};
+    size_t nl = 1;
+    for (size_t i = 0; i < len; i++)
+        nl += src[i] == '\n';
+    lm.start = arena_array(a, nl, sizeof *lm.start);
+    lm.start[lm.n++] = 0;
+    for (size_t i = 0; i < len; i++)
+        if (src[i] == '\n')
+            lm.start[lm.n++] = i + 1;
     yaml_parser_t p;
     yaml_token_t tok;
     size_t cap = 0, prev = 0;
@@ -57,7 +88,7 @@ int fmt_comments(arena *a, const char *file, const char *src, size_t len, fmt_co
             return -1;
         }
         yaml_token_type_t type = tok.type;
-        size_t s = tok.start_mark.index, e = tok.end_mark.index;
+        size_t s = mark_offset(&lm, src, len, &tok.start_mark), e = mark_offset(&lm, src, len, &tok.end_mark);
         yaml_token_delete(&tok);
         if (s > prev && s <= len)
             scan_gap(a, src, prev, s, out, n, &cap);

@@ -46,6 +46,7 @@ int cli_read_file(const char *path, unsigned char **out, size_t *len, diag *d);
 int cli_check_output(const char *path);
 
 int cmd_lint(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

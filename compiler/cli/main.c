@@ -160,6 +160,7 @@ static void usage(FILE *f)
             "\n"
             "verbs:\n"
             "  lint TEMPLATE...        validate templates (syntax, schema, patterns, automaton)\n"
+            "  fmt TEMPLATE...         print, check or rewrite templates in canonical form\n"
             "  build TEMPLATE          compile into a .cpb bundle (optionally signed)\n"
             "  test TEMPLATE...        run the templates' inline tests\n"
             "  inspect BUNDLE          show a bundle's header, metadata, rules and tables\n"
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } verbs[] = {{"lint", cmd_lint},       {"build", cmd_build},   {"test", cmd_test},
+    } verbs[] = {{"lint", cmd_lint},       {"fmt", cmd_fmt},       {"build", cmd_build},   {"test", cmd_test},
                  {"inspect", cmd_inspect}, {"explain", cmd_explain}, {"keygen", cmd_keygen},
                  {"sign", cmd_sign},       {"verify", cmd_verify},
                  {"diff", cmd_diff},       {"publish", cmd_publish}, {"yank", cmd_yank},
