@@ -147,10 +147,12 @@ BUILTIN_SO = $(BUILD)/lib/cmdai_check.so
 ifneq ($(wildcard $(BASH_INC)/builtins.h),)
 all: $(BUILTIN_SO)
 endif
-$(BUILTIN_SO): runtime/builtin/cmdai_check.c $(LIB_A)
+BUILTIN_CLI = $(BUILD)/obj/runtime/cli/hook_client.o $(BUILD)/obj/runtime/cli/verdict_json.o  # to ask cmdai-policyd
+$(BUILTIN_SO): runtime/builtin/cmdai_check.c $(BUILTIN_CLI) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/cli -I/usr/lib/bash -D_GNU_SOURCE -DHAVE_CONFIG_H -isystem $(BASH_INC) \
-	  -isystem $(BASH_INC)/include -isystem $(BASH_INC)/builtins -fPIC -shared -o $@ $< $(LIB_A) $(LDFLAGS) $(RT_LIBS)
+	  -isystem $(BASH_INC)/include -isystem $(BASH_INC)/builtins -fPIC -shared -o $@ $< $(BUILTIN_CLI) $(LIB_A) $(LDFLAGS) $(RT_LIBS) \
+	  $(shell pkg-config --libs jansson 2>/dev/null)
 
 $(BUILD)/lib/pkgconfig/cmdai-policy.pc: runtime/cmdai-policy.pc.in
 	@mkdir -p $(dir $@)
