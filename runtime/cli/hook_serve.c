@@ -144,7 +144,7 @@ static int decide(serve *S, const char *cwd, const char *cmd, size_t len, char *
     for (int tries = 0; tries < 2; tries++) {
         if (S->dfd < 0) {
             const char *eb = getenv("CMDAI_POLICY_BUNDLE");
-            S->dfd = hc_connect_default((eb && *eb) || getenv("CMDAI_POLICY_TRUST") || getenv("CMDAI_POLICY_STATE"));
+            S->dfd = hc_connect_default(eb && *eb);
             if (S->dfd < 0)
                 break;
         }

@@ -166,6 +166,23 @@ r=$(CMDAI_POLICY_BUILTIN= bash -c 'source <("$1" hook bash | sed "s/\[\[ \$- == 
 [ "$r" = "1 0 coproc closed 0" ] && ok "bash without the builtin: decides through the coprocess; a tampered bundle fails closed" ||
     bad "bash coprocess: '$r'"
 
+# the bash builtin's cache follows the same rule (in-place edit keeping size and mtime)
+SO=$LIB/cmdai_check.so
+if [ -e "$SO" ]; then
+    r=$(bash -c 'enable -f "$1" cmdai_check; . "$2/funcs"
+        cmdai_check "touch /x/forbidden"; echo -n "$? "
+        cmdai_check ls; echo -n "$? "
+        f=p.cpb; sz=$(stat -c %s $f); mt=$(stat -c %y $f)
+        printf "\x55" | dd of=$f bs=1 seek=$((sz / 2)) conv=notrunc 2> /dev/null; touch -d "$mt" $f
+        cmdai_check ls; echo -n "$? "
+        install_bundle a.cpb
+        cmdai_check ls; echo "$?"' _ "$SO" "$TMP" 2>&1) || true
+    [ "$r" = "30 0 77 0" ] && ok "builtin: a bundle edited in place (same size, mtime) is verified again: 77" ||
+        bad "builtin cache: '$r', want '30 0 77 0'"
+else
+    skip "no bash builtin"
+fi
+
 # ---- cmdai-policyd first: check, agent-hook and the coprocess -------------------------
 D=$BIN/cmdai-policyd
 if [ -x "$D" ]; then
@@ -190,14 +207,21 @@ if [ -x "$D" ]; then
         bad "agent-hook via daemon: $(cat out err)"
     printf '1\0/srv/x\0touch /y/otherfile\0' | CMDAI_POLICYD_SOCKET=$TMP/d.sock "$RT" hook serve --shell fish > out 2> err || true
     grep -q '^1 30 deny' out && ok "hook serve asks the daemon" || bad "serve via daemon: $(cat out err)"
+    if [ -e "$SO" ]; then
+        r=$(bash -c 'enable -f "$1" cmdai_check; CMDAI_POLICYD_SOCKET=$2; cd /tmp
+            cmdai_check "touch /z/otherfile"; echo "$? $CMDAI_VERDICT"' _ "$SO" "$TMP/d.sock" 2>&1) || true
+        [[ $r == "30 deny (risk high): test.otherfile"* ]] && ok "bash builtin asks the daemon (a shell variable is enough)" ||
+            bad "builtin via daemon: '$r'"
+    fi
     kill -TERM "$DPID"; wait "$DPID" || true
     DPID=
-    python3 - <<'PY' && ok "the daemon's trail has each: source daemon, agent claude, shell fish with its cwd" || bad "trail: $(cat audit.log | head -c 2000)"
+    python3 - <<'PY' && ok "the daemon's trail has each: source daemon, agent claude, shell fish and bash with their cwd" || bad "trail: $(cat audit.log | head -c 2000)"
 import json
 recs = [json.loads(l) for l in open("audit.log") if '"command"' in l]
 assert any(r.get("agent") == "claude" and r["source"] == "daemon" for r in recs), recs
 assert any(r.get("shell") == "fish" and r.get("cwd") == "/srv/x" for r in recs), recs
-assert sum(1 for r in recs if "otherfile" in r["command"]) == 4, recs
+assert any(r.get("shell") == "bash" and r.get("cwd") == "/tmp" and "/z/" in r["command"] for r in recs), recs
+assert sum(1 for r in recs if "otherfile" in r["command"]) == 5, recs
 PY
     expect_status 0 "audit verify passes on the daemon's trail" "$RT" audit verify --key audit.pub audit.log
     # Daemon gone: the same commands fall back to the in-process bundle (a).
