@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bundle_fmt.h"
+#include "canon.h"
 
 typedef struct buf {
     unsigned char *p;
@@ -447,6 +448,15 @@ int emit_bundle(const ir *r, const emit_opts *o, unsigned char **out, size_t *le
         acc[i] = r->acc[inv[i]];
     uint32_t ncomb;
     uint32_t *comb = comb_pack(r, perm, inv, st, &ncomb);
+    /* note [token skip]: no record, and every token byte loops back. */
+    for (uint32_t i = nacc; i < r->nstates; i++) {
+        const uint32_t *orow = r->trans + (size_t)inv[i] * r->nclasses;
+        int loop = 1;
+        for (unsigned by = RT_C_MIN_TOKEN; by < 256 && loop; by++)
+            loop = orow[r->cls[by]] == inv[i];
+        if (loop)
+            st[i].def |= CPB_DEF_SKIP;
+    }
     free(perm);
     free(inv);
     cpb_record *recs = calloc(r->nrecords, sizeof *recs);

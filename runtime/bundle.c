@@ -124,7 +124,8 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
     for (uint32_t s = 0; s < b->nstates; s++) {
         if ((uint64_t)b->states[s].base + m->nclasses > b->ncomb)
             BAD("state %u: transition row outside the table", s);
-        if (b->states[s].def >= b->nstates)
+        uint32_t def = b->states[s].def;
+        if ((def & ~(CPB_DEF_SKIP | CPB_DEF_MASK)) || (def & CPB_DEF_MASK) >= b->nstates)
             BAD("state %u: target out of range", s);
     }
     for (uint32_t s = 0; s < b->nacc; s++)

@@ -55,7 +55,7 @@ static inline uint32_t rt_step(const struct cmdai_bundle *b, uint32_t s, unsigne
 {
     const cpb_state *st = b->states + s;
     uint32_t c = b->cls[byte], v = b->comb[st->base + c];
-    return (v & 0xffu) == c ? v >> 8 : st->def;
+    return (v & 0xffu) == c ? v >> 8 : st->def & CPB_DEF_MASK;
 }
 
 /* The same step, for tools that walk the automaton by hand (diff,
@@ -72,7 +72,7 @@ static inline uint32_t rt_state_base(const struct cmdai_bundle *b, uint32_t s)
 }
 static inline uint32_t rt_state_def(const struct cmdai_bundle *b, uint32_t s)
 {
-    return b->states[s].def;
+    return b->states[s].def & CPB_DEF_MASK;
 }
 /* The record state s reports (0: none). */
 static inline uint32_t rt_state_acc(const struct cmdai_bundle *b, uint32_t s)

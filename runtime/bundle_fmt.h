@@ -77,8 +77,18 @@ typedef struct cpb_rule {
  * numbered 1 .. nacc-1 (state 0 is dead), so ACC holds a record for them
  * only and the walk tests `s < nacc` instead of reading a record per state. */
 typedef struct cpb_state {
-    uint32_t base, def;
+    uint32_t base, def; /* def: target | CPB_DEF_SKIP */
 } cpb_state;
+
+/* note [token skip]: set in def when the state reports nothing and every
+ * token byte (>= RT_C_MIN_TOKEN, runtime/canon.h) leads back to it, as in
+ * "the rest of this argument does not matter".  The walk then jumps to the
+ * next separator byte instead of stepping through the token: the same
+ * state, the same records, far fewer table reads on long arguments.  A
+ * hint the compiler computes from the table; the bits below it are the
+ * default target. */
+#define CPB_DEF_SKIP 0x80000000u
+#define CPB_DEF_MASK 0x00ffffffu
 
 typedef struct cpb_record {
     uint8_t action, risk, reason, pad;

@@ -68,14 +68,26 @@ static const cpb_record *default_record(const struct cmdai_bundle *b, cpb_record
 static inline void walk_records(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
                                 void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx)
 {
-    uint32_t s = b->start;
+    /* Locals: the callback may not be assumed to leave *b alone, so the
+     * fields would be reloaded on every byte. */
+    const cpb_state *states = b->states;
+    const uint32_t *comb = b->comb, *acc = b->acc;
+    const uint8_t *cls = b->cls;
+    uint32_t nacc = b->nacc, s = b->start;
     unsigned stage = 0;
     int reported = 0;
     cpb_record def;
     for (size_t i = 0; i < n; i++) {
-        s = rt_step(b, s, p[i]);
-        if (s < b->nacc) {
-            uint32_t a = b->acc[s];
+        const cpb_state *st = states + s;
+        if (st->def & CPB_DEF_SKIP) { /* note [token skip] */
+            while (p[i] >= RT_C_MIN_TOKEN)
+                if (++i == n)
+                    return;
+        }
+        uint32_t c = cls[p[i]], v = comb[st->base + c];
+        s = (v & 0xffu) == c ? v >> 8 : st->def & CPB_DEF_MASK;
+        if (s < nacc) {
+            uint32_t a = acc[s];
             if (a) {
                 on_record(ctx, stage, &b->recs[a]);
                 reported = 1;
