@@ -485,8 +485,8 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     bool active = want && !strcmp(want, f->active_hash), refused = want && !strcmp(want, f->refused_hash);
     pthread_mutex_unlock(&f->mu);
     if (refused) { /* already tried: the runtime refused it (signature, expiry, serial) */
-        fail(err, cap, "targets v%lld names a bundle (sha256 %.16s...) that the runtime refused; kept the previous "
-                       "one", (long long)tv, want);
+        fail(err, cap, "targets v%lld names a bundle (sha256 %.16s...) that the runtime refused", (long long)tv,
+             want);
         goto out;
     }
     if (active) {
@@ -522,9 +522,12 @@ static void record(fleet *f, int rc, const char *err, const char *result)
     f->last_poll_ms = now_ms();
     if (rc) {
         f->failures++;
+        if (strcmp(f->last_error, err)) /* log a refusal once, not at every poll */
+            fprintf(stderr, "cmdai-policyd: fleet: %s; keeping the last good bundle\n", err);
         snprintf(f->last_error, sizeof f->last_error, "%s", err);
-        fprintf(stderr, "cmdai-policyd: fleet: %s; keeping the last good bundle\n", err);
     } else {
+        if (f->last_error[0])
+            fprintf(stderr, "cmdai-policyd: fleet: %s\n", result);
         f->last_error[0] = '\0';
         f->last_ok_ms = f->last_poll_ms;
         snprintf(f->last_result, sizeof f->last_result, "%s", result);

@@ -166,6 +166,25 @@ r=$(CMDAI_POLICY_BUILTIN= bash -c 'source <("$1" hook bash | sed "s/\[\[ \$- == 
 [ "$r" = "1 0 coproc closed 0" ] && ok "bash without the builtin: decides through the coprocess; a tampered bundle fails closed" ||
     bad "bash coprocess: '$r'"
 
+# CMDAI_POLICY_COPROC=0: the program, no coprocess
+if command -v fish > /dev/null; then
+    r=$(CMDAI_POLICY_COPROC=0 fish --no-config -c "$RT hook fish | string replace 'status is-interactive' 'true' | source
+        __cmdai_decide 'touch $TMP/forbidden' 2> /dev/null; echo -n \$status' '
+        __cmdai_decide 'ls' 2> /dev/null; echo -n \$status' '
+        set -q __cmdai_srv; and echo -n coproc; echo" 2>&1) || true
+    [ "$r" = "1 0 " ] && ok "fish, CMDAI_POLICY_COPROC=0: the program decides" || bad "fish program path: '$r'"
+fi
+if command -v zsh > /dev/null; then
+    r=$(CMDAI_POLICY_COPROC=0 zsh -f -c 'source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/; s/\[\[ ! -t 0 \]\]/false/")
+        __cmdai_decide "touch $2/forbidden" 2> /dev/null; print -n "$? "
+        __cmdai_decide ls 2> /dev/null; print -n "$? "; print ${__cmdai_spid:+coproc}' _ "$RT" "$TMP" 2>&1) || true
+    [ "$r" = "1 0 " ] && ok "zsh, CMDAI_POLICY_COPROC=0: the program decides" || bad "zsh program path: '$r'"
+fi
+r=$(CMDAI_POLICY_COPROC=0 CMDAI_POLICY_BUILTIN= bash -c 'source <("$1" hook bash | sed "s/\[\[ \$- == \*i\* \]\] ||/true ||/; s/if \[\[ \$- == \*i\* \&\&/if [[ 1 == 1 \&\&/")
+    __cmdai_decide "touch $2/forbidden" 2> /dev/null; echo -n "$? "
+    __cmdai_decide ls 2> /dev/null; echo -n "$? "; echo ${__cmdai_spid:+coproc}' _ "$RT" "$TMP" 2>&1) || true
+[ "$r" = "1 0 " ] && ok "bash, CMDAI_POLICY_COPROC=0: the program decides" || bad "bash program path: '$r'"
+
 # the bash builtin's cache follows the same rule (in-place edit keeping size and mtime)
 SO=$LIB/cmdai_check.so
 if [ -e "$SO" ]; then
