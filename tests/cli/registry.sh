@@ -217,6 +217,11 @@ grep -q "which is not trusted" "$TMP/err" && ok "untrusted publisher message" ||
 cmp -s team.cpb good.cpb && ok "previous bundle untouched" || bad "bundle replaced"
 
 # ---- usage errors ---------------------------------------------------------------
+for v in publish yank unyank search info provision; do
+    expect_status 0 "$v --help" "$CC" "$v" --help
+    grep -q "^usage: cmdai-policyc $v" "$TMP/out" || bad "$v --help prints no usage"
+    expect_status 64 "$v with an unknown option" "$CC" "$v" --bogus
+done
 expect_status 64 "publish without --key" "$CC" publish --registry "$REG" base.yaml
 expect_status 64 "publish to a URL is refused" "$CC" publish --registry "$R" --key alice.key base.yaml
 expect_status 66 "info on an unknown name" "$CC" info --registry "$R" --cache cache nosuch
