@@ -32,6 +32,7 @@ typedef struct fentry {
     size_t nlead;
     const char *trail;       /* trailing comment or NULL */
     bool blank;              /* a blank line before the entry (or its first leading comment) */
+    bool blank_mid;          /* a blank line between its last leading comment and the entry */
 } fentry;
 
 struct fnode {
@@ -237,11 +238,10 @@ static void attach(fctx *c, const fmt_comment *cm, size_t ncm)
     }
     for (size_t i = 0; i < c->nord; i++) {
         fentry *e = c->order[i];
-        int first = e->line;
         if (e->nlead) { /* the blank before the first leading comment is the entry's */
             e->blank = e->lead_blank[0];
             e->lead_blank[0] = false;
-            (void)first;
+            e->blank_mid = line_blank(c, e->line - 1);
         } else
             e->blank = line_blank(c, e->line - 1);
     }
@@ -381,17 +381,20 @@ static const char *literal_header(const fnode *n)
     return nl == 0 ? "|-" : nl == 1 ? "|" : "|+";
 }
 
-static void lead(fctx *c, const fentry *e, int ind, bool first)
+/* Blank lines are the author's (several count as one), except at the start of the file. */
+static void lead(fctx *c, const fentry *e, int ind)
 {
-    if (e->blank && !first)
+    if (e->blank && c->olen)
         put(c, "\n", 1);
     for (size_t k = 0; k < e->nlead; k++) {
-        if (e->lead_blank[k])
+        if (e->lead_blank[k] && c->olen)
             put(c, "\n", 1);
         indent(c, ind);
         puts_(c, e->lead[k]);
         put(c, "\n", 1);
     }
+    if (e->blank_mid && e->nlead)
+        put(c, "\n", 1);
 }
 
 /* Width of a sequence printed as [a, b]; 0 when it cannot be. */
@@ -561,7 +564,7 @@ static void emit_map(fctx *c, const fnode *n, int ind, int ctx, bool first_inlin
         const fentry *e = &n->e[ord[i]];
         bool inl = first_inline && i == 0;
         if (!inl) {
-            lead(c, e, ind, i == 0);
+            lead(c, e, ind);
             indent(c, ind);
         }
         size_t before = c->olen;
@@ -579,7 +582,7 @@ static void emit_seq(fctx *c, const fnode *n, int ind, int ctx, bool first_inlin
     for (size_t i = 0; i < n->n; i++) {
         const fentry *e = &n->e[i];
         const fnode *v = e->val;
-        lead(c, e, ind, i == 0);
+        lead(c, e, ind);
         indent(c, ind);
         put(c, "-", 1);
         if (v->kind == F_MAP && v->n && !e->trail && !v->e[0].nlead) {
