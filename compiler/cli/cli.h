@@ -81,7 +81,7 @@ int cli_cov_end(cli_cov *cc);
 /* Registries (issue 6, cmd_registry.c): the options `build` shares with the
  * registry verbs, and resolution with a lockfile around tpl_load. */
 enum {
-    CLI_REG_OPT_REGISTRY = 0x200, CLI_REG_OPT_CONFIG, CLI_REG_OPT_TRUST, CLI_REG_OPT_CACHE,
+    CLI_REG_OPT_REGISTRY = 0x280, CLI_REG_OPT_CONFIG, CLI_REG_OPT_TRUST, CLI_REG_OPT_CACHE,
     CLI_REG_OPT_LOCKFILE, CLI_REG_OPT_OFFLINE, CLI_REG_OPT_LOCKED
 };
 #define CLI_REG_BUILD_OPTIONS                                                                                     \

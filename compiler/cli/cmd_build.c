@@ -278,6 +278,8 @@ static void usage_test(FILE *f)
             "                         states were entered\n"
             "  --format text|json     coverage as text, or one JSON document on stdout (the\n"
             "                         test lines then go to stderr)\n"
+            "  --registry URL|DIR, --registry-trust F, --registry-config F, --cache DIR,\n"
+            "  --offline, --lockfile F, --locked   resolve bases from registries, as for build\n"
             "\n"
             "Exit 0 when all pass, 1 when any test fails or a threshold is missed, 65 when a\n"
             "template does not compile, 66 when a corpus cannot be read.\n");
@@ -439,9 +441,11 @@ int cmd_test(int argc, char **argv)
                                        {"min-recall", required_argument, 0, 'R'},
                                        {"max-fp", required_argument, 0, 'F'},
                                        CLI_COV_OPTIONS,
+                                       CLI_REG_BUILD_OPTIONS,
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     const char *stdlib = NULL;
+    cli_reg_opts ro = {0}; /* registries and cmdai.lock, as for build (issue 6) */
     int verbose = 0, c;
     corpus_spec corpora[CORPUS_MAX];
     size_t ncorpora = 0;
@@ -481,7 +485,11 @@ int cmd_test(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'h': usage_test(stdout); return 0;
-        default: usage_test(stderr); return EXIT_USAGE;
+        default:
+            if (cli_reg_opt(&ro, c, optarg) == 1)
+                break;
+            usage_test(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
@@ -509,7 +517,16 @@ int cmd_test(int argc, char **argv)
         arena_init(&a);
         tpl *t;
         cli_bundle cb;
-        int e = cli_template_bundle(&a, argv[i], stdlib, "test", &t, &cb);
+        struct cli_reg *reg = NULL;
+        int e = cli_reg_begin(&ro, argv[i], &reg);
+        if (!e) {
+            e = cli_template_bundle(&a, argv[i], stdlib, "test", &t, &cb);
+            int le = cli_reg_end(reg, e == 0);
+            if (!e && le) {
+                cli_bundle_free(&cb);
+                e = le;
+            }
+        }
         if (e) {
             arena_release(&a);
             if (e == EXIT_SOFTWARE)

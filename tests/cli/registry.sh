@@ -174,6 +174,10 @@ grep -q "forbids" "$TMP/err" && ok "--locked says why" || bad "--locked msg: $(c
 cmp -s before.lock cmdai.lock && [ ! -e locked.cpb ] && ok "--locked changed nothing" || bad "--locked wrote something"
 expect_status 0 "--locked with a matching lock builds" "$CC" build "${BUILD_ARGS[@]}" --locked team.yaml -o team5.cpb
 
+expect_status 0 "test runs the inline tests of a template whose base comes from the registry" \
+    "$CC" test "${BUILD_ARGS[@]}" --locked team.yaml
+expect_status 66 "test without a registry cannot resolve org-base" "$CC" test --stdlib "$TMP/nostd" team.yaml
+
 # ---- attack: yanked version -----------------------------------------------------------
 expect_status 0 "yank 1.4.0" "$CC" yank --registry "$REG" org-base@1.4.0
 expect_status 0 "yank 1.3.0" "$CC" yank --registry "$REG" org-base@1.3.0
