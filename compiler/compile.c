@@ -520,10 +520,18 @@ int cc_compile(arena *a, const tpl *t, uint32_t max_states, ir **out, diag *d)
                 o += (size_t)snprintf(names + o, o < sizeof names ? sizeof names - o : 0, "%s%s",
                                       o ? ", " : "", r->rules[bl.owner[i]].id);
         const tpl_rule *worst = bl.n && bl.owner[0] < nr ? rs[bl.owner[0]] : NULL;
-        diag_set(d, CMDAI_E_BUDGET, worst ? worst->match.pos.file : t->file, worst ? worst->match.pos.line : 0,
-                 worst ? worst->match.pos.column : 0,
-                 "the automaton needs more than %u states; the rules that blow it up: %s", max_states,
-                 names[0] ? names : "(none identified)");
+        if (bl.work) /* note [work budget] in dfa.h */
+            diag_set(d, CMDAI_E_BUDGET, worst ? worst->match.pos.file : t->file,
+                     worst ? worst->match.pos.line : 0, worst ? worst->match.pos.column : 0,
+                     "building the automaton takes more than %llu steps (%u per state of the %u-state budget); "
+                     "the rules that blow it up: %s",
+                     (unsigned long long)max_states * DFA_WORK_PER_STATE, DFA_WORK_PER_STATE, max_states,
+                     names[0] ? names : "(none identified)");
+        else
+            diag_set(d, CMDAI_E_BUDGET, worst ? worst->match.pos.file : t->file,
+                     worst ? worst->match.pos.line : 0, worst ? worst->match.pos.column : 0,
+                     "the automaton needs more than %u states; the rules that blow it up: %s", max_states,
+                     names[0] ? names : "(none identified)");
         diag_hint(d, "replace '...' before several alternatives with fixed positions, merge rules that differ "
                      "only in one word into {a,b}, or raise --max-states");
         goto out;

@@ -475,6 +475,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     if (isnew)
         state_seeds(&b, &start, 1);
     int rc = 0;
+    uint64_t work = 0, work_limit = (uint64_t)max_states * DFA_WORK_PER_STATE; /* note [work budget] */
     for (uint32_t d = 0; d < b.sub_off.n; d++) {
         /* note [class groups]: the targets of this subset grouped by the
          * byte set of their NFA state, then the classes grouped by which of
@@ -487,6 +488,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
         for (uint32_t q = 0; q < b.ds_len.v[d]; q++) {
           uint32_t seed = b.ds_pool.v[b.ds_off.v[d] + q];
           const uint32_t *pr = b.sp_pool.v + 2 * (size_t)b.sp_off[seed];
+          work += b.sp_len[seed];
           for (uint32_t i = 0; i < b.sp_len[seed]; i++) {
             uint32_t set = pr[2 * i], to = pr[2 * i + 1];
             if (set_stamp[set] != d + 1) {
@@ -543,9 +545,12 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
                     t = intern(&b, &isnew);
                     if (isnew)
                         state_seeds(&b, bk.v, bk.n);
-                    if (isnew && max_states && b.sub_off.n > max_states) {
-                        if (blame)
+                    work += b.tmp.n;
+                    if (max_states && ((isnew && b.sub_off.n > max_states) || work > work_limit)) {
+                        if (blame) {
                             blame_fill(&b, blame);
+                            blame->work = work > work_limit;
+                        }
                         rc = -1;
                         goto done;
                     }

@@ -21,10 +21,19 @@ typedef struct dfa_blame {
     uint32_t owner[3];
     uint32_t count[3];
     int n;
+    int work; /* 1: the work budget ran out, not the state budget */
 } dfa_blame;
 
-/* Returns 0, or -1 when more than max_states states would be needed (blame
- * then names the NFA owners most present in the subsets built so far). */
+/* note [work budget]: besides the states, the work of subset construction
+ * (NFA states read and subset entries written) is bounded, by
+ * DFA_WORK_PER_STATE times max_states, so a policy whose subsets grow huge
+ * while the automaton stays small fails in seconds with a budget error
+ * instead of running for minutes. */
+#define DFA_WORK_PER_STATE 128u
+
+/* Returns 0, or -1 when more than max_states states would be needed or the
+ * work budget runs out (blame then names the NFA owners most present in the
+ * subsets built so far).  max_states 0: no budget. */
 int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states, dfa *out, dfa_blame *blame);
 void dfa_release(dfa *d);
 

@@ -727,6 +727,28 @@ static void test_state_budget(void **state)
     policy_free(&p);
     free(y.s);
 
+    /* note [work budget] in compiler/dfa.h: 150 searches of one program fit
+     * 1000 states (612), but every subset carries all 150 threads, so
+     * building it takes more than 128 steps per budgeted state. */
+    sbuf w = {0};
+    sb_printf(&w, HEAD "  safety:\n    rules:\n");
+    for (int i = 0; i < 150; i++)
+        sb_printf(&w, "      - {id: w.r%03d, match: 'git ... x%d', risk: high, action: deny}\n", i, i);
+    rc = policy_build(&p, w.s, 1000);
+    diag_format(&p.d, buf, sizeof buf);
+    if (rc == 0)
+        fail_msg("expected the work budget to run out (%u states)", p.r ? p.r->nstates : 0);
+    assert_int_equal(p.d.code, CMDAI_E_BUDGET);
+    if (!strstr(p.d.text, "128000 steps") || !strstr(p.d.text, "w.r"))
+        fail_msg("work budget diagnostic should name the limit and the rules: %s", buf);
+    policy_free(&p);
+    must_build(&p, "work budget default", w.s);
+    assert_true(p.r->nstates <= 1000);
+    assert_int_equal(policy_eval(&p, "git a b x17").action, CMDAI_DENY);
+    assert_int_equal(policy_eval(&p, "git a b y17").action, CMDAI_ALLOW);
+    policy_free(&p);
+    free(w.s);
+
     /* Any template exceeds a budget of a couple of states. */
     rc = policy_build(&p, HEAD "  safety:\n    rules:\n      - {id: only, match: rm -r, risk: low}\n", 2);
     assert_int_equal(rc, -1);
