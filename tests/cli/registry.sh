@@ -214,6 +214,14 @@ expect_status 77 "altered index line refused" "$CC" build "${BUILD_ARGS[@]}" --c
 grep -q "signature does not verify" "$TMP/err" && ok "altered line message" || bad "altered msg: $(cat "$TMP/err")"
 cp idx.bak "$REG/index/org-base"
 
+# ---- attack: endless data (an index far beyond the 4 MiB cap) ------------------------
+cp "$REG/index/org-base" idx.bak
+head -c 6000000 /dev/zero | tr '\0' 'x' > "$REG/index/org-base"
+expect_status 66 "an oversized index is cut off and refused" "$CC" build "${BUILD_ARGS[@]}" --cache "$TMP/cache-e" --lockfile e.lock team.yaml -o team.cpb
+grep -q "exceeds the limit of 4194304 bytes" "$TMP/err" && ok "size cap message" || bad "cap msg: $(cat "$TMP/err")"
+cmp -s team.cpb good.cpb && ok "previous bundle untouched" || bad "bundle replaced"
+cp idx.bak "$REG/index/org-base"
+
 # ---- attack: arbitrary (untrusted) publisher key ------------------------------------
 mkdir mtrust && cp mallory.pub mtrust/
 expect_status 78 "publisher key not trusted" "$CC" build --registry "$R" --registry-trust mtrust --cache "$TMP/cache-m" --lockfile m.lock team.yaml -o team.cpb
