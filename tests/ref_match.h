@@ -1,9 +1,9 @@
 /* ref_match.h — a slow reference matcher for differential checks of the
  * automaton: rules over a small vocabulary (a literal program, flag groups
  * with alternatives, literal positionals, `...`, `$`, one optional unless),
- * matched directly against the canonical stages of rt_norm units.  Shared by
- * tests/fuzz/fuzz_diff.c (and meant for test_compile.c's differential test,
- * which has the same code inline).  Header-only, static inline, no cmocka:
+ * matched directly against the canonical stages of rt_norm units.  The one
+ * reference of tests/fuzz/fuzz_diff.c and of test_compile.c's differential
+ * test.  Header-only, static inline, no cmocka:
  * malformed or oversized input makes ref_reference() return -1, not assert. */
 #ifndef CMDAI_REF_MATCH_H
 #define CMDAI_REF_MATCH_H
@@ -80,7 +80,7 @@ static inline int ref_flag_has(const ref_stage *s, const char *name)
 
 static inline int ref_pos_match(const ref_pat *p, int pi, const ref_stage *s, int ai)
 {
-    if (pi == p->npos)
+    if (pi >= p->npos || pi >= REF_MAX_POS) /* npos <= REF_MAX_POS: the second test is for the compiler */
         return p->eol ? ai == s->nargs : 1; /* implicit trailing "..." */
     if (!strcmp(p->pos[pi], "...")) {
         for (int k = ai; k <= s->nargs; k++)

@@ -27,6 +27,8 @@
 #include "shell.h"
 #include "tpl.h"
 
+#include "ref_match.h"
+
 #define STDLIB_DIR "../stdlib-templates"
 #define CORE_SAFETY STDLIB_DIR "/core-safety.yaml"
 
@@ -884,8 +886,8 @@ static void test_core_safety_must_show(void **state)
 /* ---- 8. differential: automaton vs. a slow reference matcher ------------------------
  * Random rule sets over a small vocabulary (literal programs and args, flags
  * and flag alternatives, '...', '$', and sometimes an unless) and random
- * commands; the reference decodes the canonical units (rt_norm_run) and
- * matches every rule directly. */
+ * commands; the reference (tests/ref_match.h, shared with fuzz_diff.c)
+ * decodes the canonical units (rt_norm_run) and matches every rule directly. */
 
 static uint64_t rng_state;
 static uint32_t rnd(uint32_t n)
@@ -900,28 +902,15 @@ static uint32_t rnd(uint32_t n)
 #define DF_MAX_GROUPS 3
 #define DF_MAX_POS 4
 
-typedef struct df_pat {
-    const char *prog;
-    int ngroups;
-    const char *alts[DF_MAX_GROUPS][3]; /* flag names, NULL-terminated */
-    int npos;
-    const char *pos[DF_MAX_POS];        /* literal, "..." */
-    int eol;
-} df_pat;
-
-typedef struct df_rule {
-    char id[16];
-    df_pat match;
-    int has_unless;
-    df_pat unless;
-    int action, risk;
-} df_rule;
+/* The generators stay inside the reference matcher's limits. */
+_Static_assert(DF_MAX_RULES <= REF_MAX_RULES && DF_MAX_GROUPS <= REF_MAX_GROUPS && DF_MAX_POS <= REF_MAX_POS,
+               "differential vocabulary exceeds tests/ref_match.h");
 
 static const char *const df_progs[] = {"rm", "foo", "bar"};
 static const char *const df_flags[] = {"-r", "-f", "-x", "-R", "--force", "--all"};
 static const char *const df_args[] = {"a", "b", "/", "x.txt", "-r"};
 
-static void df_gen_pat(df_pat *p, const char *prog)
+static void df_gen_pat(ref_pat *p, const char *prog)
 {
     memset(p, 0, sizeof *p);
     p->prog = prog ? prog : df_progs[rnd(3)];
@@ -957,163 +946,11 @@ static void df_gen_pat(df_pat *p, const char *prog)
     p->eol = rnd(6) == 0;
 }
 
-static void df_pat_text(sbuf *y, const df_pat *p)
+static void df_yaml_pat(sbuf *y, const ref_pat *p)
 {
-    sb_printf(y, "%s", p->prog);
-    for (int g = 0; g < p->ngroups; g++) {
-        if (!p->alts[g][1])
-            sb_printf(y, " %s", p->alts[g][0]);
-        else
-            sb_printf(y, " {%s,%s}", p->alts[g][0], p->alts[g][1]);
-    }
-    for (int i = 0; i < p->npos; i++)
-        sb_printf(y, !strcmp(p->pos[i], "-r") ? " \"%s\"" : " %s", p->pos[i]);
-    if (p->eol)
-        sb_printf(y, " $");
-}
-
-/* A decoded stage. */
-typedef struct df_stage {
-    char prog[64];
-    int dyn;
-    int nflags, nargs;
-    char flags[32][64], args[32][64];
-} df_stage;
-
-static int df_flag_has(const df_stage *s, const char *name)
-{
-    size_t n = strlen(name);
-    for (int i = 0; i < s->nflags; i++)
-        if (!strncmp(s->flags[i], name, n) && (s->flags[i][n] == '\0' || s->flags[i][n] == '='))
-            return 1;
-    return 0;
-}
-
-static int df_pos_match(const df_pat *p, int pi, const df_stage *s, int ai)
-{
-    if (pi == p->npos)
-        return p->eol ? ai == s->nargs : 1; /* implicit trailing "..." */
-    if (!strcmp(p->pos[pi], "...")) {
-        for (int k = ai; k <= s->nargs; k++)
-            if (df_pos_match(p, pi + 1, s, k))
-                return 1;
-        return 0;
-    }
-    return ai < s->nargs && !strcmp(s->args[ai], p->pos[pi]) && df_pos_match(p, pi + 1, s, ai + 1);
-}
-
-static int df_pat_match(const df_pat *p, const df_stage *s)
-{
-    if (s->dyn || strcmp(s->prog, p->prog))
-        return 0;
-    for (int g = 0; g < p->ngroups; g++) {
-        int any = 0;
-        for (int k = 0; k < 3 && p->alts[g][k]; k++)
-            any |= df_flag_has(s, p->alts[g][k]);
-        if (!any)
-            return 0;
-    }
-    return df_pos_match(p, 0, s, 0);
-}
-
-/* Decode canonical stages from unit bytes; returns the number of stages. */
-static int df_decode(const unsigned char *b, size_t n, df_stage *st, int cap)
-{
-    int ns = 0;
-    size_t i = 0;
-    while (i < n) {
-        assert_int_equal(b[i], RT_C_CMD);
-        assert_true(ns < cap);
-        df_stage *s = &st[ns++];
-        memset(s, 0, sizeof *s);
-        i++;
-        char *cur = s->prog;
-        size_t clen = 0;
-        for (; i < n; i++) {
-            unsigned c = b[i];
-            if (c == RT_C_END) {
-                i++;
-                break;
-            }
-            if (c == RT_C_DYN) {
-                s->dyn = 1;
-                continue;
-            }
-            if (c == RT_C_FLAG || c == RT_C_ARG || c == RT_C_REDIR || c == RT_C_RTGT) {
-                if (c == RT_C_FLAG) {
-                    assert_true(s->nflags < 32);
-                    cur = s->flags[s->nflags++];
-                } else if (c == RT_C_ARG) {
-                    assert_true(s->nargs < 32);
-                    cur = s->args[s->nargs++];
-                } else {
-                    cur = NULL; /* no redirections in the differential vocabulary */
-                }
-                clen = 0;
-                continue;
-            }
-            if (cur && clen + 1 < 64) {
-                cur[clen++] = (char)c;
-                cur[clen] = '\0';
-            }
-        }
-    }
-    return ns;
-}
-
-static int df_sev_cmp(const df_rule *r, uint32_t a, uint32_t b)
-{
-    if (r[a].action != r[b].action)
-        return r[b].action - r[a].action;
-    if (r[a].risk != r[b].risk)
-        return r[b].risk - r[a].risk;
-    return a < b ? -1 : a > b;
-}
-
-/* The reference verdict: per stage, the matching rules, or the default. */
-static cmdai_verdict df_reference(const df_rule *rules, int nr, int def, const rt_norm *n)
-{
-    cmdai_verdict v;
-    memset(&v, 0, sizeof v);
-    int matched[DF_MAX_RULES] = {0};
-    size_t from = 0;
-    for (uint32_t u = 0; u < n->nunits; u++) {
-        df_stage st[16];
-        int ns = df_decode(n->buf + from, n->unit_end[u] - from, st, 16);
-        from = n->unit_end[u];
-        for (int s = 0; s < ns; s++) {
-            int any = 0;
-            for (int r = 0; r < nr; r++) {
-                if (!df_pat_match(&rules[r].match, &st[s]))
-                    continue;
-                if (rules[r].has_unless && df_pat_match(&rules[r].unless, &st[s]))
-                    continue;
-                any = 1;
-                matched[r] = 1;
-                if (rules[r].action > (int)v.action)
-                    v.action = (cmdai_action)rules[r].action;
-                if (rules[r].risk > (int)v.risk)
-                    v.risk = (cmdai_risk)rules[r].risk;
-                v.reason |= CMDAI_REASON_RULE;
-            }
-            if (!any) {
-                if (def > (int)v.action)
-                    v.action = (cmdai_action)def;
-                v.reason |= CMDAI_REASON_DEFAULT;
-            }
-        }
-    }
-    for (int r = 0; r < nr; r++) {
-        if (!matched[r])
-            continue;
-        unsigned at = v.nrules++;
-        while (at > 0 && df_sev_cmp(rules, (uint32_t)r, v.rules[at - 1]) < 0) {
-            v.rules[at] = v.rules[at - 1];
-            at--;
-        }
-        v.rules[at] = (uint32_t)r;
-    }
-    return v;
+    char t[512];
+    ref_pat_text(t, sizeof t, p);
+    sb_printf(y, "%s", t);
 }
 
 static void df_gen_command(sbuf *c)
@@ -1142,7 +979,7 @@ static void df_gen_command(sbuf *c)
 
 /* A command derived from a rule's pattern, then perturbed: near misses and
  * hits are where an automaton goes wrong. */
-static void df_gen_near(sbuf *c, const df_pat *p)
+static void df_gen_near(sbuf *c, const ref_pat *p)
 {
     sb_printf(c, "%s", p->prog);
     int skip = rnd(3) == 0 ? (int)rnd(8) : -1; /* one word left out */
@@ -1184,13 +1021,13 @@ static void test_differential_reference(void **state)
     static const char *const rk[] = {"none", "low", "moderate", "high", "critical"};
     int failures = 0, checked = 0, hits = 0;
     for (int set = 0; set < 24; set++) {
-        df_rule rules[DF_MAX_RULES];
+        ref_rule rules[DF_MAX_RULES];
         int nr = 1 + (int)rnd(DF_MAX_RULES);
         int def = (int)rnd(3);
         sbuf y = {0};
         sb_printf(&y, HEAD "  safety:\n    default: %s\n    rules:\n", act[def]);
         for (int r = 0; r < nr; r++) {
-            df_rule *R = &rules[r];
+            ref_rule *R = &rules[r];
             memset(R, 0, sizeof *R);
             snprintf(R->id, sizeof R->id, "r%02d", r); /* index = sorted id order */
             df_gen_pat(&R->match, NULL);
@@ -1200,11 +1037,11 @@ static void test_differential_reference(void **state)
             R->action = (int)rnd(4);
             R->risk = 1 + (int)rnd(4);
             sb_printf(&y, "      - id: %s\n        match: '", R->id);
-            df_pat_text(&y, &R->match);
+            df_yaml_pat(&y, &R->match);
             sb_printf(&y, "'\n");
             if (R->has_unless) {
                 sb_printf(&y, "        unless: '");
-                df_pat_text(&y, &R->unless);
+                df_yaml_pat(&y, &R->unless);
                 sb_printf(&y, "'\n");
             }
             sb_printf(&y, "        risk: %s\n        action: %s\n        message: m%02d\n", rk[R->risk], act[R->action], r);
@@ -1219,7 +1056,8 @@ static void test_differential_reference(void **state)
                 df_gen_near(&c, rnd(4) && rules[0].has_unless ? &rules[0].unless : &rules[rnd((uint32_t)nr)].match);
             int rc = rt_norm_run(&n, c.s, c.n);
             assert_int_equal(rc, CMDAI_OK);
-            cmdai_verdict want = df_reference(rules, nr, def, &n);
+            cmdai_verdict want;
+            assert_int_equal(ref_reference(rules, nr, def, &n, &want), 0);
             cmdai_verdict got = policy_eval(&p, c.s);
             checked++;
             hits += want.nrules > 0;
