@@ -208,7 +208,7 @@ static json_t *root_signed(role_key *const keys[FLEET_NROLES], json_int_t versio
         json_object_set_new(roles, fleet_role_names[r], json_pack("{s:[s],s:i}", "keyids", keys[r]->id, "threshold", 1));
     }
     return json_pack("{s:s,s:s,s:I,s:s,s:b,s:o,s:o}", "_type", "root", "spec_version", "1.0.31", "version", version,
-                     "expires", ex, "consistent_snapshot", 0, "keys", jk, "roles", roles);
+                     "expires", ex, "consistent_snapshot", 1, "keys", jk, "roles", roles);
 }
 
 int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
@@ -328,8 +328,14 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
                 diag_set(d, CMDAI_E_IO, dst, 0, 0, "cannot create: %s", strerror(errno));
                 goto out;
             }
-            snprintf(dst, sizeof dst, "%s/targets/%s", o->repo, name);
+            /* Consistent targets: also under <sha256>.<name>, never overwritten,
+             * so a client reading while this runs never mixes two releases. */
+            char hex[65];
+            sha256_hex(data, len, hex);
+            snprintf(dst, sizeof dst, "%s/targets/%s/%s.policy.cpb%s", o->repo, o->scopes[i].scope, hex, sfx[f]);
             int bad = emit_write_file(dst, data, len, d);
+            snprintf(dst, sizeof dst, "%s/targets/%s", o->repo, name);
+            bad = bad || emit_write_file(dst, data, len, d);
             json_object_set_new(map, name, file_meta(data, len));
             free(data);
             if (bad) {
@@ -345,14 +351,17 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
                           "expires", ex, "targets", map);
     targets = sign_doc(s, &cur[FLEET_TARGETS], 1, d);
     json_decref(s);
-    if (!targets || write_json(o->repo, "targets.json", targets, d))
+    char vname[64];
+    snprintf(vname, sizeof vname, "%lld.targets.json", (long long)(tv + 1));
+    if (!targets || write_json(o->repo, vname, targets, d) || write_json(o->repo, "targets.json", targets, d))
         goto out;
     iso_time(o->expires[FLEET_SNAPSHOT], ex);
     s = json_pack("{s:s,s:s,s:I,s:s,s:{s:{s:I}}}", "_type", "snapshot", "spec_version", "1.0.31", "version", sv + 1,
                   "expires", ex, "meta", "targets.json", "version", tv + 1);
     snap = sign_doc(s, &cur[FLEET_SNAPSHOT], 1, d);
     json_decref(s);
-    if (!snap || write_json(o->repo, "snapshot.json", snap, d))
+    snprintf(vname, sizeof vname, "%lld.snapshot.json", (long long)(sv + 1));
+    if (!snap || write_json(o->repo, vname, snap, d) || write_json(o->repo, "snapshot.json", snap, d))
         goto out;
     /* The timestamp pins the snapshot file's exact bytes (length and hash). */
     char *stxt;

@@ -280,6 +280,13 @@ static int get(fleet *f, const char *rel, size_t max, const char *etag, fetch_re
     return fail(err, cap, "%s: HTTP status %ld", url, r->status);
 }
 
+/* Root's consistent_snapshot: snapshot and targets are fetched as
+ * N.snapshot.json / N.targets.json, bundles by hash (TUF 5.5.1, 5.6.1, 5.7.3). */
+static bool consistent(const fleet *f)
+{
+    return json_is_true(json_object_get(sgn(f->root), "consistent_snapshot"));
+}
+
 static json_int_t version_of(const json_t *doc)
 {
     return json_integer_value(json_object_get(sgn(doc), "version"));
@@ -349,20 +356,24 @@ static int download_target(fleet *f, json_t *targets, const char *name, const ch
     const char *want = jstr(json_object_get(t, "hashes"), "sha256");
     if (!t)
         return fail(err, cap, "targets.json has no %s (scope '%s' not provisioned)", name, f->scope);
-    if (len < 0 || len > FLEET_BUNDLE_MAX || !want || strlen(want) != 64)
+    if (len < 0 || len > FLEET_BUNDLE_MAX || !want || strlen(want) != 64 || strspn(want, "0123456789abcdef") != 64)
         return fail(err, cap, "targets.json: bad length or hash for %s", name);
     char rel[300];
-    snprintf(rel, sizeof rel, "targets/%s", name);
+    const char *slash = strrchr(name, '/');
+    if (consistent(f) && slash) /* targets/<scope>/<sha256>.policy.cpb: never rewritten in place */
+        snprintf(rel, sizeof rel, "targets/%.*s/%s.%s", (int)(slash - name), name, want, slash + 1);
+    else
+        snprintf(rel, sizeof rel, "targets/%s", name);
     fetch_result r;
     int g = get(f, rel, (size_t)len, NULL, &r, err, cap);
     if (g)
-        return g > 0 ? fail(err, cap, "targets/%s: not found on the server", name) : -1;
+        return g > 0 ? fail(err, cap, "%s: not found on the server", rel) : -1;
     char got[65];
     sha256_hex(r.body, r.len, got);
     if ((json_int_t)r.len != len || strcmp(got, want)) {
         free(r.body);
-        return fail(err, cap, "targets/%s: %zu bytes with sha256 %.16s..., targets.json says %lld bytes with "
-                              "%.16s...; refused", name, r.len, got, (long long)len, want);
+        return fail(err, cap, "%s: %zu bytes with sha256 %.16s..., targets.json says %lld bytes with "
+                              "%.16s...; refused", rel, r.len, got, (long long)len, want);
     }
     int w = write_file(dest, r.body, r.len);
     free(r.body);
@@ -424,7 +435,12 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     free(r.body);
     r.body = NULL;
     /* snapshot: exactly the bytes the timestamp names */
-    g = get(f, "snapshot.json", (size_t)slen, NULL, &r, err, cap);
+    char rel[64];
+    if (consistent(f))
+        snprintf(rel, sizeof rel, "%lld.snapshot.json", (long long)sv);
+    else
+        snprintf(rel, sizeof rel, "snapshot.json");
+    g = get(f, rel, (size_t)slen, NULL, &r, err, cap);
     if (g) {
         if (g > 0)
             fail(err, cap, "snapshot.json: not found on the server");
@@ -458,7 +474,11 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     free(r.body);
     r.body = NULL;
     /* targets */
-    g = get(f, "targets.json", FLEET_TARGETS_MAX, NULL, &r, err, cap);
+    if (consistent(f))
+        snprintf(rel, sizeof rel, "%lld.targets.json", (long long)tv);
+    else
+        snprintf(rel, sizeof rel, "targets.json");
+    g = get(f, rel, FLEET_TARGETS_MAX, NULL, &r, err, cap);
     if (g) {
         if (g > 0)
             fail(err, cap, "targets.json: not found on the server");

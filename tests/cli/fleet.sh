@@ -165,8 +165,10 @@ cp fleet-frozen/timestamp.json fleet-frozen/snapshot.json fleet-frozen/targets.j
 attack "freeze (expired timestamp)" "expired at"
 restore
 
-# mix-and-match: current timestamp and snapshot, older targets.json
-cp old1/targets.json www/fleet/targets.json
+# mix-and-match: current timestamp and snapshot, older targets.json (under the
+# versioned name the client asks for: consistent snapshots)
+TV=$(python3 -c 'import json; print(json.load(open("www/fleet/snapshot.json"))["signed"]["meta"]["targets.json"]["version"])')
+cp old1/targets.json "www/fleet/$TV.targets.json"
 attack "mix-and-match" "mix-and-match"
 restore
 
@@ -188,11 +190,11 @@ restore
 # tampered bundle: the bytes on the server are not those targets.json names
 cp -r www/fleet fleet-t
 "$CC" provision --repo fleet-t --keys keys --scope team-a=b3.cpb > /dev/null   # names b3 ...
-cp fleet-t/*.json www/fleet/
-cp b4.cpb www/fleet/targets/team-a/policy.cpb                              # ... the server has b4
-cp b4.cpb.minisig www/fleet/targets/team-a/policy.cpb.minisig
+H3=$(sha256sum < b3.cpb | cut -d' ' -f1)
+cp fleet-t/*.json www/fleet/ && cp -r fleet-t/targets www/fleet/
+cp b4.cpb "www/fleet/targets/team-a/$H3.policy.cpb"                        # ... the server has b4
 attack "tampered bundle" "targets.json says"
-cp b3.cpb www/fleet/targets/team-a/policy.cpb && cp b3.cpb.minisig www/fleet/targets/team-a/policy.cpb.minisig
+cp b3.cpb "www/fleet/targets/team-a/$H3.policy.cpb"
 wait_for bundle.serial '^3$' && ok "with the real bytes back, serial 3 is activated" || bad "no recovery: $(status fleet)"
 rm -rf good && mkdir good && cp www/fleet/*.json good/ && cp -r www/fleet/targets good/
 
@@ -202,6 +204,9 @@ expect_status 0 "rotate the root and timestamp keys" "$CC" provision --repo www/
 [ -f www/fleet/2.root.json ] && ok "2.root.json written" || bad "no 2.root.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["signatures"])==2 else 1)' www/fleet/2.root.json \
     && ok "new root carries two signatures (old and new key)" || bad "root signatures"
+H4=$(sha256sum < b4.cpb | cut -d' ' -f1)
+[ -f "www/fleet/targets/team-a/$H4.policy.cpb" ] && [ -f www/fleet/4.snapshot.json ] && [ -f www/fleet/4.targets.json ] \
+    && ok "consistent snapshot: versioned metadata and hash-named bundles" || bad "consistent files: $(ls www/fleet www/fleet/targets/team-a)"
 wait_for bundle.serial '^4$' && ok "daemon followed the rotation and activated serial 4" || bad "rotation: $(status fleet)"
 [ "$(status fleet.root_version)" = 2 ] && ok "trusted root is now v2" || bad "root version $(status fleet.root_version)"
 cp www/fleet/*.json good/; rm -rf good/targets; cp -r www/fleet/targets good/
