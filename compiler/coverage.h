@@ -46,6 +46,14 @@ void cov_finish(cov *c);
 /* Visited accept states, from either source. */
 uint32_t cov_states_visited(const cov *c);
 
+/* After cov_finish: examples[r] (nrules entries, filled here) is a command
+ * whose walk enters an accept state of rule r that no command entered, the
+ * shortest found (malloc'd; NULL when r has none or none was found), each
+ * checked by normalizing it again (note [coverage examples] in coverage.c).
+ * The search stops after `budget` steps (*truncated = 1).  0, or -1 when out
+ * of memory.  Caller frees each string. */
+int cov_examples(cov *c, uint64_t budget, char **examples, int *truncated);
+
 void cov_release(cov *c);
 
 #endif

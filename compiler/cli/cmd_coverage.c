@@ -154,6 +154,16 @@ int cli_cov_template(cli_cov *cc, const char *path, const tpl *t, const cli_bund
         }
     }
     cov_finish(&c);
+    /* Shortest commands into the accept states nothing entered (bounded:
+     * about a second on a large bundle). */
+    char **examples = calloc(b->nrules ? b->nrules : 1, sizeof *examples);
+    int truncated = 0;
+    if (!examples || cov_examples(&c, 40u * 1000 * 1000, examples, &truncated)) {
+        free(examples);
+        cov_release(&c);
+        fprintf(stderr, "%s test: out of memory\n", cli_prog);
+        return EXIT_SOFTWARE;
+    }
     uint32_t covered = 0, visited = cov_states_visited(&c);
     for (uint32_t r = 0; r < b->nrules; r++)
         covered += c.rule_hits[COV_TESTS][r] || c.rule_hits[COV_CORPUS][r];
@@ -165,6 +175,9 @@ int cli_cov_template(cli_cov *cc, const char *path, const tpl *t, const cli_bund
     if (cc->json) {
         const char **layers = rule_layers(t, b);
         if (!layers) {
+            for (uint32_t r = 0; r < b->nrules; r++)
+                free(examples[r]);
+            free(examples);
             cov_release(&c);
             fprintf(stderr, "%s test: out of memory\n", cli_prog);
             return EXIT_SOFTWARE;
@@ -182,14 +195,16 @@ int cli_cov_template(cli_cov *cc, const char *path, const tpl *t, const cli_bund
         for (uint32_t r = 0; r < b->nrules; r++) {
             const char *id = b->str + b->rules[r].id, *layer = layers[r];
             json_array_append_new(
-                rules, json_pack("{ss so sI sI sI sI}", "id", id, "layer", layer ? json_string(layer) : json_null(),
+                rules, json_pack("{ss so sI sI sI sI so}", "id", id, "layer", layer ? json_string(layer) : json_null(),
                                  "tests", (json_int_t)c.rule_hits[COV_TESTS][r], "corpus",
                                  (json_int_t)c.rule_hits[COV_CORPUS][r], "accept_states",
                                  (json_int_t)c.rule_states[r], "accept_states_visited",
-                                 (json_int_t)c.rule_states_hit[r]));
+                                 (json_int_t)c.rule_states_hit[r], "unvisited_example",
+                                 examples[r] ? json_string(examples[r]) : json_null()));
         }
         free(layers);
         json_object_set_new(o, "rules", rules);
+        json_object_set_new(o, "examples_truncated", json_boolean(truncated));
         json_array_append_new(cc->doc, o);
     } else {
         FILE *f = cc->out;
@@ -214,7 +229,18 @@ int cli_cov_template(cli_cov *cc, const char *path, const tpl *t, const cli_bund
             fputc('\n', f);
         fprintf(f, "  accept states: %u of %u visited (%.1f %%)%s\n", visited, c.naccept, sp,
                 below_s ? "  BELOW --min-state-coverage" : "");
+        const char *head = "  untested forms (per rule, a shortest command into an accept state nothing entered):\n";
+        for (uint32_t r = 0; r < b->nrules; r++)
+            if (examples[r]) {
+                fprintf(f, "%s    %-38s %s\n", head, b->str + b->rules[r].id, examples[r]);
+                head = "";
+            }
+        if (truncated)
+            fprintf(f, "  (the search for untested forms stopped at its step budget)\n");
     }
+    for (uint32_t r = 0; r < b->nrules; r++)
+        free(examples[r]);
+    free(examples);
     cov_release(&c);
     return 0;
 }

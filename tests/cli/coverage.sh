@@ -2,8 +2,9 @@
 # coverage.sh — `cmdai-policyc test --coverage`: the rule table (hits from
 # the tests and from the corpora) checked against the rules `explain` shows
 # firing for each command, the percentages, --min-coverage and
-# --min-state-coverage exit codes, --format json on a clean stdout, bad
-# options.  Env: BIN (build/bin).
+# --min-state-coverage exit codes, --format json on a clean stdout, untested
+# forms (each checked to fire its rule and, fed back as a corpus, to enter a
+# new accept state of it), bad options.  Env: BIN (build/bin).
 set -euo pipefail
 . "$(dirname "$0")/lib.bash"
 
@@ -105,6 +106,28 @@ if errs: print("\n".join(errs))
 sys.exit(1 if errs else 0)
 PY
 then ok "JSON rule hits equal the rules explain shows firing"; else bad "JSON figures differ"; fi
+
+# Untested forms: each example fires its rule (explain) and, fed back as a
+# corpus, enters an accept state of that rule that nothing entered before.
+python3 -c 'import json,sys
+for r in json.load(open(sys.argv[1]))["templates"][0]["rules"]:
+    if r["unvisited_example"]: print(r["id"] + "\t" + r["unvisited_example"])' cov.json > examples.tsv
+[ "$(wc -l < examples.tsv)" -ge 2 ] && ok "untested forms are proposed ($(wc -l < examples.tsv))" || bad "examples: $(cat examples.tsv)"
+exfail=0
+while IFS=$'\t' read -r id c; do
+    "$CC" explain cov.yaml -- "$c" > ex.txt || true
+    grep -Eq "^      [a-z]+ +$id: " ex.txt || { exfail=1; echo "example of $id does not fire it: $c"; }
+done < examples.tsv
+[ $exfail = 0 ] && ok "every untested form fires its rule" || bad "an example does not fire its rule"
+cut -f2 examples.tsv > examples.txt
+"$CC" test --coverage --format json cov.yaml --corpus corpus.txt:deny,confirm --corpus examples.txt:allow,warn,confirm,deny > cov2.json 2> /dev/null || true
+python3 - cov.json cov2.json examples.tsv <<'PY' && ok "fed back, each example enters a new accept state of its rule" || bad "examples did not raise state coverage"
+import json, sys
+a = {r["id"]: r for r in json.load(open(sys.argv[1]))["templates"][0]["rules"]}
+b = {r["id"]: r for r in json.load(open(sys.argv[2]))["templates"][0]["rules"]}
+ids = [l.split("\t")[0] for l in open(sys.argv[3])]
+sys.exit(0 if ids and all(b[i]["accept_states_visited"] > a[i]["accept_states_visited"] for i in ids) else 1)
+PY
 
 expect_status 1 "--format json with a missed threshold" "$CC" test --format json --min-coverage 90 cov.yaml
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["below"] and d["templates"][0]["rule_coverage"]["below"] else 1)' out &&
