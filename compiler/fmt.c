@@ -56,6 +56,8 @@ typedef struct fctx {
     size_t nord, cap;
     char *out;
     size_t olen, ocap;
+    uint8_t *in_scalar; /* per line: inside a multi-line scalar (its blank lines are content) */
+    int nlines;
     const char **tail; /* comments after everything */
     bool *tail_blank;
     size_t ntail;
@@ -108,6 +110,8 @@ static int parse_node(fctx *c, yaml_parser_t *p, yaml_event_t *ev, fnode *parent
         n->text = arena_strndup(c->a, (const char *)ev->data.scalar.value, ev->data.scalar.length);
         n->len = ev->data.scalar.length;
         n->end_line = (int)ev->end_mark.line + 1;
+        for (int l = n->line + 1; l <= n->end_line && l <= c->nlines; l++)
+            c->in_scalar[l] = 1;
         yaml_event_delete(ev);
         return 0;
     }
@@ -164,7 +168,7 @@ static void collect(fctx *c, fnode *n)
 
 static bool line_blank(const fctx *c, int line)
 {
-    if (line < 1)
+    if (line < 1 || (line <= c->nlines && c->in_scalar[line]))
         return false;
     int ln = 1;
     size_t i = 0;
@@ -215,12 +219,16 @@ static void attach(fctx *c, const fmt_comment *cm, size_t ncm)
         fentry *to = NULL;
         for (size_t i = 0; i < c->nord; i++) {
             fentry *e = c->order[i];
-            if (e->line != m->line)
-                continue;
             fnode *par = owner_of(c, e);
-            if (par && par->flow && par->end_line == m->line)
-                continue; /* after the closing bracket of a flow collection: the comment is its parent's */
-            to = e;
+            if (par && par->flow && par->end_line == m->line && (e->line == m->line || par->line < m->line)) {
+                /* after the closing bracket of a flow collection: the comment is its entry's */
+                for (size_t j = 0; j < c->nord; j++)
+                    if (c->order[j]->val == par)
+                        to = c->order[j];
+                continue;
+            }
+            if (e->line == m->line)
+                to = e;
         }
         if (!to) /* a continuation line: the last entry that started before it */
             for (size_t i = 0; i < c->nord; i++)
@@ -613,6 +621,10 @@ int fmt_template(arena *a, const char *file, const char *src, size_t len, char *
     size_t ncm;
     if (fmt_comments(a, file, src, len, &cm, &ncm, d))
         return -1;
+    c.nlines = 1;
+    for (size_t i = 0; i < len; i++)
+        c.nlines += src[i] == '\n';
+    c.in_scalar = arena_alloc(a, (size_t)c.nlines + 2);
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         return diag_set(d, CMDAI_E_NOMEM, file, 0, 0, "out of memory");
