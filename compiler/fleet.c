@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <sodium.h>
@@ -106,6 +107,37 @@ static int load_key(const char *prefix, bool create, role_key *k, diag *d)
     return 0;
 }
 
+/* The keys of one role: --ROLE-key P1,P2,... and its threshold. */
+typedef struct role_set {
+    role_key k[FLEET_MAX_KEYS];
+    size_t n;
+    int threshold;
+} role_set;
+
+static int load_set(const char *prefixes, bool create, role_set *rs, diag *d)
+{
+    rs->n = 0;
+    for (const char *p = prefixes; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= PATH_MAX - 8)
+            return diag_set(d, CMDAI_E_USAGE, prefixes, 0, 0, "empty or overlong key prefix in '%s'", prefixes);
+        if (rs->n == FLEET_MAX_KEYS)
+            return diag_set(d, CMDAI_E_USAGE, prefixes, 0, 0, "more than %d keys for one role", FLEET_MAX_KEYS);
+        char one[PATH_MAX - 8];
+        snprintf(one, sizeof one, "%.*s", (int)len, p);
+        if (load_key(one, create, &rs->k[rs->n], d))
+            return -1;
+        for (size_t i = 0; i < rs->n; i++)
+            if (!strcmp(rs->k[i].id, rs->k[rs->n].id))
+                return diag_set(d, CMDAI_E_USAGE, one, 0, 0, "key %s is given twice", rs->k[i].id);
+        rs->n++;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
 static char *canonical(const json_t *signed_)
 {
     return json_dumps(signed_, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
@@ -114,6 +146,9 @@ static char *canonical(const json_t *signed_)
 /* {"signed": s, "signatures": [...]} signed with every key in ks. */
 static json_t *sign_doc(json_t *s, role_key *const *ks, size_t nks, diag *d)
 {
+    if (nks == 0)
+        return diag_set(d, CMDAI_E_USAGE, "provision", 0, 0, "no key to sign %s with",
+                        json_string_value(json_object_get(s, "_type"))), NULL;
     char *payload = canonical(s);
     json_t *sigs = json_array();
     for (size_t i = 0; i < nks; i++) {
@@ -197,46 +232,113 @@ static int check_bundle_scope(const char *path, const char *data, size_t len, co
     return rc;
 }
 
-static json_t *root_signed(role_key *const keys[FLEET_NROLES], json_int_t version, int64_t expires)
+/* Sign s with every key of a set (or of two sets: a root rotation). */
+static json_t *sign_sets(json_t *s, role_set *a, role_set *b, diag *d)
+{
+    role_key *ks[2 * FLEET_MAX_KEYS];
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++)
+        ks[n++] = &a->k[i];
+    for (size_t i = 0; b && b != a && i < b->n; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < a->n; j++)
+            dup = dup || !strcmp(a->k[j].id, b->k[i].id);
+        if (!dup)
+            ks[n++] = &b->k[i];
+    }
+    return sign_doc(s, ks, n, d);
+}
+
+static json_t *root_signed(role_set *const sets[FLEET_NROLES], json_int_t version, int64_t expires)
 {
     char ex[32];
     iso_time(expires, ex);
     json_t *jk = json_object(), *roles = json_object();
     for (int r = 0; r < FLEET_NROLES; r++) {
-        json_object_set_new(jk, keys[r]->id, json_pack("{s:s,s:s,s:{s:s}}", "keytype", "ed25519", "scheme",
-                                                        "minisign-ed25519-blake2b", "keyval", "public", keys[r]->b64));
-        json_object_set_new(roles, fleet_role_names[r], json_pack("{s:[s],s:i}", "keyids", keys[r]->id, "threshold", 1));
+        json_t *ids = json_array();
+        for (size_t i = 0; i < sets[r]->n; i++) {
+            const role_key *k = &sets[r]->k[i];
+            json_object_set_new(jk, k->id, json_pack("{s:s,s:s,s:{s:s}}", "keytype", "ed25519", "scheme",
+                                                     "minisign-ed25519-blake2b", "keyval", "public", k->b64));
+            json_array_append_new(ids, json_string(k->id));
+        }
+        json_object_set_new(roles, fleet_role_names[r],
+                            json_pack("{s:o,s:i}", "keyids", ids, "threshold", sets[r]->threshold));
     }
     return json_pack("{s:s,s:s,s:I,s:s,s:b,s:o,s:o}", "_type", "root", "spec_version", "1.0.31", "version", version,
                      "expires", ex, "consistent_snapshot", 1, "keys", jk, "roles", roles);
 }
 
-int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
+static int warnf(char **w, size_t *wn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int warnf(char **w, size_t *wn, const char *fmt, ...)
 {
-    role_key k[FLEET_NROLES], nk[FLEET_NROLES];
-    role_key *cur[FLEET_NROLES];
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    size_t add = strlen(line);
+    char *nw = realloc(*w, *wn + add + 2);
+    if (!nw)
+        abort();
+    memcpy(nw + *wn, line, add);
+    nw[*wn + add] = '\n';
+    nw[*wn + add + 1] = '\0';
+    *w = nw;
+    *wn += add + 1;
+    return 0;
+}
+
+/* Threshold of a role: --threshold, else what the current root says, else 1. */
+static int role_threshold(const fleet_provision_opts *o, const json_t *root, int r)
+{
+    if (o->threshold[r] > 0)
+        return o->threshold[r];
+    json_int_t t = json_integer_value(json_object_get(
+        json_object_get(json_object_get(json_object_get(root, "signed"), "roles"), fleet_role_names[r]), "threshold"));
+    return t > 0 ? (int)t : 1;
+}
+
+int fleet_provision(const fleet_provision_opts *o, char **summary, char **warnings, diag *d)
+{
+    role_set *k = calloc(2 * FLEET_NROLES, sizeof *k), *nk = k + FLEET_NROLES;
+    role_set *cur[FLEET_NROLES];
     char sum[2048];
-    size_t sn = 0;
+    size_t sn = 0, wn = 0;
     json_t *root = NULL, *targets = NULL, *snap = NULL, *ts = NULL;
     int rc = -1;
     *summary = NULL;
+    *warnings = NULL;
+    if (!k)
+        abort();
     char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/targets", o->repo);
-    if ((mkdir(o->repo, 0755) < 0 && errno != EEXIST) || (mkdir(p, 0755) < 0 && errno != EEXIST))
+    if ((mkdir(o->repo, 0755) < 0 && errno != EEXIST) || (mkdir(p, 0755) < 0 && errno != EEXIST)) {
+        free(k);
         return diag_set(d, CMDAI_E_IO, o->repo, 0, 0, "cannot create the repository: %s", strerror(errno));
+    }
     root = load_doc(o->repo, "root.json", d);
     if (d->code)
         goto out;
     for (int r = 0; r < FLEET_NROLES; r++) {
         bool fresh = o->rotate[r] && !strcmp(o->rotate[r], o->keys[r]); /* --rotate-X P --X-key P */
-        if (load_key(o->keys[r], !root || fresh, &k[r], d))
+        if (load_set(o->keys[r], !root || fresh, &k[r], d))
             goto out;
+        k[r].threshold = role_threshold(o, root, r);
         cur[r] = &k[r];
     }
     json_int_t root_v = 0;
     if (!root) {
+        for (int r = 0; r < FLEET_NROLES; r++)
+            if ((size_t)cur[r]->threshold > cur[r]->n) {
+                diag_set(d, CMDAI_E_USAGE, o->repo, 0, 0, "%s threshold %d is more than its %zu key(s)",
+                         fleet_role_names[r], cur[r]->threshold, cur[r]->n);
+                goto out;
+            }
         json_t *s = root_signed(cur, 1, o->expires[FLEET_ROOT]);
-        root = sign_doc(s, &cur[FLEET_ROOT], 1, d);
+        root = sign_sets(s, cur[FLEET_ROOT], NULL, d);
         json_decref(s);
         if (!root || write_json(o->repo, "1.root.json", root, d) || write_json(o->repo, "root.json", root, d))
             goto out;
@@ -245,19 +347,24 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
     root_v = json_integer_value(json_object_get(json_object_get(root, "signed"), "version"));
     bool rotate = false;
     for (int r = 0; r < FLEET_NROLES; r++)
-        rotate = rotate || o->rotate[r];
+        rotate = rotate || o->rotate[r] || o->threshold[r];
     if (rotate) {
-        role_key *old_root = cur[FLEET_ROOT];
+        role_set *old_root = cur[FLEET_ROOT];
         for (int r = 0; r < FLEET_NROLES; r++) {
-            if (!o->rotate[r])
-                continue;
-            if (load_key(o->rotate[r], true, &nk[r], d))
+            if (o->rotate[r]) {
+                if (load_set(o->rotate[r], true, &nk[r], d))
+                    goto out;
+                nk[r].threshold = role_threshold(o, root, r);
+                cur[r] = &nk[r];
+            }
+            if ((size_t)cur[r]->threshold > cur[r]->n) {
+                diag_set(d, CMDAI_E_USAGE, o->repo, 0, 0, "%s threshold %d is more than its %zu key(s)",
+                         fleet_role_names[r], cur[r]->threshold, cur[r]->n);
                 goto out;
-            cur[r] = &nk[r];
+            }
         }
         json_t *s = root_signed(cur, root_v + 1, o->expires[FLEET_ROOT]);
-        role_key *signers[2] = {old_root, cur[FLEET_ROOT]};
-        json_t *nr = sign_doc(s, signers, cur[FLEET_ROOT] == old_root ? 1 : 2, d);
+        json_t *nr = sign_sets(s, old_root, cur[FLEET_ROOT], d); /* the old and the new root keys */
         json_decref(s);
         if (!nr)
             goto out;
@@ -273,18 +380,26 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
         sn += (size_t)snprintf(sum + sn, sizeof sum - sn, "root v%lld (signed by the old and the new root keys)\n",
                                (long long)root_v);
     }
-    /* Refuse signing keys the (new) root does not list: the fleet would refuse them. */
+    /* Keys the root does not list, or too few of them: clients will refuse. */
     json_t *roles = json_object_get(json_object_get(root, "signed"), "roles");
     for (int r = FLEET_TARGETS; r < FLEET_NROLES; r++) {
-        json_t *ids = json_object_get(json_object_get(roles, fleet_role_names[r]), "keyids"), *id;
-        size_t i;
-        bool listed = false;
-        json_array_foreach(ids, i, id)
-            listed = listed || !strcmp(json_string_value(id), cur[r]->id);
-        if (!listed)
-            fprintf(stderr, "cmdai-policyc: warning: %s key %s is not the %s key of root v%lld; clients will "
-                            "refuse what it signs\n", fleet_role_names[r], cur[r]->id, fleet_role_names[r],
-                    (long long)root_v);
+        json_t *role = json_object_get(roles, fleet_role_names[r]);
+        json_t *ids = json_object_get(role, "keyids"), *id;
+        json_int_t need = json_integer_value(json_object_get(role, "threshold"));
+        size_t i, good = 0;
+        for (size_t q = 0; q < cur[r]->n; q++) {
+            bool listed = false;
+            json_array_foreach(ids, i, id)
+                listed = listed || !strcmp(json_string_value(id), cur[r]->k[q].id);
+            good += listed;
+            if (!listed)
+                warnf(warnings, &wn, "warning: %s key %s is not a %s key of root v%lld; clients will ignore its "
+                                     "signature", fleet_role_names[r], cur[r]->k[q].id, fleet_role_names[r],
+                      (long long)root_v);
+        }
+        if ((json_int_t)good < need)
+            warnf(warnings, &wn, "warning: %s.json gets %zu of the %lld signatures root v%lld requires; clients "
+                                 "will refuse it", fleet_role_names[r], good, (long long)need, (long long)root_v);
     }
     /* targets: the previous map plus the scopes given now. */
     json_t *old_t = load_doc(o->repo, "targets.json", d), *old_s = NULL, *old_ts = NULL;
@@ -349,7 +464,7 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
     iso_time(o->expires[FLEET_TARGETS], ex);
     json_t *s = json_pack("{s:s,s:s,s:I,s:s,s:o}", "_type", "targets", "spec_version", "1.0.31", "version", tv + 1,
                           "expires", ex, "targets", map);
-    targets = sign_doc(s, &cur[FLEET_TARGETS], 1, d);
+    targets = sign_sets(s, cur[FLEET_TARGETS], NULL, d);
     json_decref(s);
     char vname[64];
     snprintf(vname, sizeof vname, "%lld.targets.json", (long long)(tv + 1));
@@ -358,7 +473,7 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
     iso_time(o->expires[FLEET_SNAPSHOT], ex);
     s = json_pack("{s:s,s:s,s:I,s:s,s:{s:{s:I}}}", "_type", "snapshot", "spec_version", "1.0.31", "version", sv + 1,
                   "expires", ex, "meta", "targets.json", "version", tv + 1);
-    snap = sign_doc(s, &cur[FLEET_SNAPSHOT], 1, d);
+    snap = sign_sets(s, cur[FLEET_SNAPSHOT], NULL, d);
     json_decref(s);
     snprintf(vname, sizeof vname, "%lld.snapshot.json", (long long)(sv + 1));
     if (!snap || write_json(o->repo, vname, snap, d) || write_json(o->repo, "snapshot.json", snap, d))
@@ -375,7 +490,7 @@ int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d)
     iso_time(o->expires[FLEET_TIMESTAMP], ex);
     s = json_pack("{s:s,s:s,s:I,s:s,s:{s:o}}", "_type", "timestamp", "spec_version", "1.0.31", "version", xv + 1,
                   "expires", ex, "meta", "snapshot.json", sm);
-    ts = sign_doc(s, &cur[FLEET_TIMESTAMP], 1, d);
+    ts = sign_sets(s, cur[FLEET_TIMESTAMP], NULL, d);
     json_decref(s);
     struct stat before;
     snprintf(p, sizeof p, "%s/timestamp.json", o->repo);
@@ -399,5 +514,6 @@ out:
     json_decref(targets);
     json_decref(snap);
     json_decref(ts);
+    free(k);
     return rc;
 }

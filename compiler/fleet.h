@@ -13,6 +13,7 @@
 #include "diag.h"
 
 enum { FLEET_ROOT, FLEET_TARGETS, FLEET_SNAPSHOT, FLEET_TIMESTAMP, FLEET_NROLES };
+#define FLEET_MAX_KEYS 8 /* keys per role */
 extern const char *const fleet_role_names[FLEET_NROLES];
 
 typedef struct fleet_scope {
@@ -22,18 +23,20 @@ typedef struct fleet_scope {
 
 typedef struct fleet_provision_opts {
     const char *repo;                       /* directory the web server serves */
-    const char *keys[FLEET_NROLES];         /* key prefixes: P.key and P.pub */
-    const char *rotate[FLEET_NROLES];       /* new key prefix per role: a new root version */
+    const char *keys[FLEET_NROLES];         /* key prefixes P (P.key and P.pub), comma-separated */
+    const char *rotate[FLEET_NROLES];       /* new key prefixes per role: a new root version */
     const fleet_scope *scopes;
     size_t nscopes;
     int64_t expires[FLEET_NROLES];          /* unix seconds */
+    int threshold[FLEET_NROLES];            /* 0: keep root's (1 for a new repository); a change rotates root */
 } fleet_provision_opts;
 
 /* Create the repository (first run) or publish a new version of targets,
- * snapshot and timestamp; rotations first write a new root signed by the
- * old and the new root keys.  Every file is written atomically, timestamp
- * last.  *summary (owner: caller, free()) says what was written. */
-int fleet_provision(const fleet_provision_opts *o, char **summary, diag *d);
+ * snapshot and timestamp; rotations (new keys or thresholds) first write a
+ * new root signed by the old and the new root keys.  Every file is written
+ * atomically, timestamp last.  *summary says what was written, *warnings
+ * (NULL when none) what clients will refuse; owner of both: caller, free(). */
+int fleet_provision(const fleet_provision_opts *o, char **summary, char **warnings, diag *d);
 
 /* Scope names: [a-z0-9][a-z0-9._-]{0,63}, no "..". */
 int fleet_scope_valid(const char *s);

@@ -26,9 +26,11 @@ static void usage_provision(FILE *f)
             "creates root.json (1.root.json), making missing keys in KEYDIR.\n"
             "\n"
             "  --keys KEYDIR          role keys are KEYDIR/<role>.key and .pub (default: DIR/../keys)\n"
-            "  --ROLE-key PREFIX      key of ROLE (root, targets, snapshot, timestamp): PREFIX.key/.pub\n"
-            "  --rotate-ROLE PREFIX   new key for ROLE: writes root N+1 signed by the old and the new\n"
-            "                         root keys; the old key is revoked for clients that update\n"
+            "  --ROLE-key P[,P...]    key(s) of ROLE (root, targets, snapshot, timestamp): P.key/.pub\n"
+            "  --rotate-ROLE P[,P...] new key(s) for ROLE: writes root N+1 signed by the old and the new\n"
+            "                         root keys; the old keys are revoked for clients that update\n"
+            "  --threshold ROLE=N     signatures clients require for ROLE (default 1; a change writes\n"
+            "                         a new root like a rotation)\n"
             "  --scope NAME=BUNDLE    publish BUNDLE (and BUNDLE.minisig) for hosts of scope NAME\n"
             "  --expires T            targets and snapshot expiry (default +30d)\n"
             "  --timestamp-expires T  timestamp expiry (default +1d): clients refuse a frozen repository\n"
@@ -56,7 +58,7 @@ static int parse_when(const char *s, int64_t *out)
     return 0;
 }
 
-enum { O_KEYS = 0x300, O_SCOPE, O_EXP, O_TSEXP, O_ROOTEXP, O_KEY0 = 0x310, O_ROT0 = 0x320 };
+enum { O_KEYS = 0x300, O_SCOPE, O_EXP, O_TSEXP, O_ROOTEXP, O_THRESH, O_KEY0 = 0x310, O_ROT0 = 0x320 };
 
 int cmd_provision(int argc, char **argv)
 {
@@ -64,6 +66,7 @@ int cmd_provision(int argc, char **argv)
         {"repo", required_argument, 0, 'r'},          {"keys", required_argument, 0, O_KEYS},
         {"scope", required_argument, 0, O_SCOPE},     {"expires", required_argument, 0, O_EXP},
         {"timestamp-expires", required_argument, 0, O_TSEXP}, {"root-expires", required_argument, 0, O_ROOTEXP},
+        {"threshold", required_argument, 0, O_THRESH},
         {"root-key", required_argument, 0, O_KEY0 + FLEET_ROOT},
         {"targets-key", required_argument, 0, O_KEY0 + FLEET_TARGETS},
         {"snapshot-key", required_argument, 0, O_KEY0 + FLEET_SNAPSHOT},
@@ -116,6 +119,22 @@ int cmd_provision(int argc, char **argv)
             else
                 o.expires[c == O_TSEXP ? FLEET_TIMESTAMP : FLEET_ROOT] = t;
             break;
+        case O_THRESH: {
+            char *eq = strchr(optarg, '='), *end = NULL;
+            int r = -1;
+            for (int q = 0; eq && q < FLEET_NROLES; q++)
+                if ((size_t)(eq - optarg) == strlen(fleet_role_names[q]) &&
+                    !strncmp(optarg, fleet_role_names[q], (size_t)(eq - optarg)))
+                    r = q;
+            long n = eq ? strtol(eq + 1, &end, 10) : 0;
+            if (r < 0 || n < 1 || n > FLEET_MAX_KEYS || !end || *end) {
+                fprintf(stderr, "%s provision: --threshold takes ROLE=N (root, targets, snapshot or timestamp; "
+                                "N from 1 to %d)\n", cli_prog, FLEET_MAX_KEYS);
+                return EXIT_USAGE;
+            }
+            o.threshold[r] = (int)n;
+            break;
+        }
         case 'h': usage_provision(stdout); return 0;
         default:
             if (c >= O_KEY0 && c < O_KEY0 + FLEET_NROLES) {
@@ -154,8 +173,12 @@ int cmd_provision(int argc, char **argv)
     o.nscopes = nscopes;
     diag d;
     diag_init(&d);
-    char *summary;
-    if (fleet_provision(&o, &summary, &d)) {
+    char *summary, *warnings;
+    int prc = fleet_provision(&o, &summary, &warnings, &d);
+    if (warnings)
+        fprintf(stderr, "%s", warnings);
+    free(warnings);
+    if (prc) {
         cli_diag(&d);
         return d.code == CMDAI_E_IO && !strncmp(d.text, "cannot open", 11) ? EXIT_NOINPUT
                : d.code == CMDAI_E_IO                                     ? EXIT_CANTCREAT

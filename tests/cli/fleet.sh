@@ -107,7 +107,7 @@ template:
 YAML
 start_nginx "$TMP/www"
 expect_status 0 "publish the base template" "$CC" publish --registry www/registry --key alice.key base.yaml
-for n in 1 2 3 4; do
+for n in 1 2 3 4 5; do
     "$CC" build --registry "$URL/registry" --registry-trust ptrust --cache cache team.yaml \
         -o "b$n.cpb" --sign bundle.key --serial "$n" 2> /dev/null || bad "build b$n"
 done
@@ -227,17 +227,34 @@ bump
 if wait_for fleet.error "runtime refused"; then ok "a bundle the runtime refuses is rolled back"; else bad "untrusted bundle: $(status fleet)"; fi
 [ "$(status bundle.serial)" = 4 ] && cmp -s active/policy.cpb b4.cpb && ok "serial 4 still active and on disk" || bad "refused bundle left in place"
 
+# ---- thresholds: two timestamp keys, both required --------------------------------------
+expect_status 0 "timestamp role with two keys and threshold 2" "$CC" provision --repo www/fleet --keys keys \
+    --root-key keys/root2 --rotate-timestamp keys/ts-a,keys/ts-b --timestamp-key keys/ts-a,keys/ts-b \
+    --threshold timestamp=2 --scope team-a=b5.cpb
+wait_for bundle.serial '^5$' && ok "root v3 with threshold 2 followed; serial 5 activated" || bad "threshold: $(status fleet)"
+[ "$(status fleet.root_version)" = 3 ] && ok "trusted root is v3" || bad "root v$(status fleet.root_version)"
+expect_status 0 "a timestamp with one of the two required signatures is still written" "$CC" provision \
+    --repo www/fleet --keys keys --timestamp-key keys/ts-a
+grep -q "gets 1 of the 2 signatures" "$TMP/err" && ok "provision warns about the missing signature" || bad "no threshold warning: $(cat "$TMP/err")"
+if wait_for fleet.error "1 valid timestamp signature(s), 2 needed"; then ok "below-threshold timestamp refused"; else bad "threshold: $(status fleet)"; fi
+[ "$(status bundle.serial)" = 5 ] && ok "serial 5 still active" || bad "below threshold: bundle changed"
+expect_status 0 "both keys again" "$CC" provision --repo www/fleet --keys keys --timestamp-key keys/ts-a,keys/ts-b
+wait_for fleet.ok True && ok "recovers with both signatures" || bad "no recovery: $(status fleet)"
+expect_status 64 "threshold above the number of keys" "$CC" provision --repo www/fleet --keys keys \
+    --root-key keys/root2 --timestamp-key keys/ts-a,keys/ts-b --threshold timestamp=3
+expect_status 64 "bad --threshold" "$CC" provision --repo www/fleet --threshold nosuch=1
+
 # ---- a bundle built for another scope, or not a bundle, is not provisioned --------------
 "$CC" build --registry "$URL/registry" --registry-trust ptrust --cache cache team.yaml -o ops.cpb --sign bundle.key \
     --serial 10 --scope ops 2> /dev/null
 cp www/fleet/targets.json before-targets.json
 expect_status 65 "provision refuses a bundle built for another scope" "$CC" provision --repo www/fleet --keys keys \
-    --timestamp-key keys/timestamp2 --scope team-a=ops.cpb
+    --timestamp-key keys/ts-a,keys/ts-b --scope team-a=ops.cpb
 grep -q "built for scope 'ops', not 'team-a'" "$TMP/err" && ok "scope message" || bad "scope msg: $(cat "$TMP/err")"
 cmp -s before-targets.json www/fleet/targets.json && ok "nothing written" || bad "targets.json changed"
 cp team.yaml notabundle.cpb && cp b1.cpb.minisig notabundle.cpb.minisig
 expect_status 67 "provision refuses a file that is not a bundle" "$CC" provision --repo www/fleet --keys keys \
-    --timestamp-key keys/timestamp2 --scope team-a=notabundle.cpb
+    --timestamp-key keys/ts-a,keys/ts-b --scope team-a=notabundle.cpb
 
 # ---- usage ---------------------------------------------------------------------
 expect_status 64 "provision without --repo" "$CC" provision
