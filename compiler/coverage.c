@@ -1,5 +1,6 @@
 /* coverage.c — rule and accept-state coverage of a bundle by a set of
- * commands (coverage.h).  The walk is runtime/eval.c's WALK_RECORDS with the
+ * commands (coverage.h), and checked examples of the forms left untested
+ * (note [coverage examples]).  The walk is runtime/eval.c's WALK_RECORDS with the
  * state number kept: per unit from the start state, one rt_step_any per
  * byte, and the record of every state entered is read.  The records a walk
  * reads are exactly the ones eval folds into a verdict, so "the rule fired"
