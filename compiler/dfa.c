@@ -35,12 +35,18 @@ typedef struct u32vec {
     size_t n, cap;
 } u32vec;
 
-static void vpush(u32vec *a, uint32_t x)
+/* Room for `more` entries. */
+static __attribute__((noinline)) void vgrow(u32vec *a, size_t more)
 {
-    if (a->n == a->cap) {
+    while (a->n + more > a->cap)
         a->cap = a->cap ? a->cap * 2 : 64;
-        a->v = xrealloc(a->v, a->cap, sizeof *a->v);
-    }
+    a->v = xrealloc(a->v, a->cap, sizeof *a->v);
+}
+
+static inline void vpush(u32vec *a, uint32_t x)
+{
+    if (__builtin_expect(a->n == a->cap, 0))
+        vgrow(a, 1);
     a->v[a->n++] = x;
 }
 
@@ -80,6 +86,7 @@ typedef struct builder {
     uint32_t *sp_off, *sp_len; /* their byte transitions: (set, to) pairs in sp_pool */
     u32vec sp_pool;
     u32vec ds_pool, ds_off, ds_len; /* seeds each DFA state was built from */
+    int32_t *accept_of;             /* m->st[i].accept */
     /* output */
     u32vec trans;
     u32vec acc_off, acc_len, acc_pool;
@@ -289,8 +296,11 @@ static uint32_t intern(builder *b, int *isnew)
     b->htab_hash[j] = h;
     vpush(&b->sub_off, (uint32_t)b->pool.n);
     vpush(&b->sub_len, (uint32_t)b->tmp.n);
-    for (size_t i = 0; i < b->tmp.n; i++)
-        vpush(&b->pool, b->tmp.v[i]);
+    if (b->pool.n + b->tmp.n > b->pool.cap)
+        vgrow(&b->pool, b->tmp.n);
+    if (b->tmp.n)
+        memcpy(b->pool.v + b->pool.n, b->tmp.v, b->tmp.n * sizeof *b->tmp.v);
+    b->pool.n += b->tmp.n;
     /* accepting atoms and the marker */
     if (nst >= b->marked_cap) {
         b->marked_cap = b->marked_cap ? b->marked_cap * 2 : 1024;
@@ -300,11 +310,11 @@ static uint32_t intern(builder *b, int *isnew)
     vpush(&b->acc_off, (uint32_t)b->acc_pool.n);
     uint32_t na = 0;
     for (size_t i = 0; i < b->tmp.n; i++) {
-        const nfa_state *st = &b->m->st[b->tmp.v[i]];
+        int32_t at = b->accept_of[b->tmp.v[i]]; /* a dense copy: the NFA states are 24 bytes each */
         if (b->tmp.v[i] == b->marker)
             b->marked[nst] = 1;
-        if (st->accept >= 0) {
-            vpush(&b->acc_pool, (uint32_t)st->accept);
+        if (at >= 0) {
+            vpush(&b->acc_pool, (uint32_t)at);
             na++;
         }
     }
@@ -447,6 +457,9 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     if (!b.mark)
         dfa_oom();
     memset(b.sc_off, 0xff, (m->n ? m->n : 1) * sizeof *b.sc_off);
+    b.accept_of = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.accept_of);
+    for (uint32_t i = 0; i < m->n; i++)
+        b.accept_of[i] = m->st[i].accept;
     uint32_t K = b.nclasses;
     u32vec bk = {0};
     uint32_t *set_stamp = calloc(m->nsets ? m->nsets : 1, sizeof *set_stamp);
@@ -578,6 +591,7 @@ done:
     free(b.sc_off);
     free(b.sc_len);
     free(b.sc_pool.v);
+    free(b.accept_of);
     free(b.sp_off);
     free(b.sp_len);
     free(b.sp_pool.v);
