@@ -64,6 +64,10 @@ static uint64_t hash_u32s(const uint32_t *v, size_t n)
     return h ^ (h >> 29);
 }
 
+typedef struct span {
+    uint32_t off, len;
+} span;
+
 typedef struct builder {
     const nfa *m;
     uint32_t marker;
@@ -83,7 +87,7 @@ typedef struct builder {
     u32vec stack, tmp;
     uint32_t *sc_off, *sc_len; /* seed closures, UINT32_MAX = not yet */
     u32vec sc_pool;
-    uint32_t *sp_off, *sp_len; /* their byte transitions: (set, to) pairs in sp_pool */
+    span *sp;                  /* their byte transitions: (set, to) pairs in sp_pool */
     u32vec sp_pool;
     u32vec ds_pool, ds_off, ds_len; /* seeds each DFA state was built from */
     int32_t *accept_of;             /* m->st[i].accept */
@@ -184,7 +188,7 @@ static void seed_closure(builder *b, uint32_t seed)
         qsort(b->sc_pool.v + from, n, sizeof(uint32_t), cmp_u32);
     b->sc_off[seed] = (uint32_t)from;
     b->sc_len[seed] = (uint32_t)n;
-    b->sp_off[seed] = (uint32_t)(b->sp_pool.n / 2);
+    b->sp[seed].off = (uint32_t)(b->sp_pool.n / 2);
     for (size_t i = 0; i < n; i++) {
         const nfa_state *st = &m->st[b->sc_pool.v[from + i]];
         if (st->set != NFA_NONE) {
@@ -192,7 +196,7 @@ static void seed_closure(builder *b, uint32_t seed)
             vpush(&b->sp_pool, st->to);
         }
     }
-    b->sp_len[seed] = (uint32_t)(b->sp_pool.n / 2) - b->sp_off[seed];
+    b->sp[seed].len = (uint32_t)(b->sp_pool.n / 2) - b->sp[seed].off;
 }
 
 /* Remember the seeds a new DFA state was built from (note [seed closures]). */
@@ -452,8 +456,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     b.mark = calloc(m->n ? m->n : 1, sizeof *b.mark);
     b.sc_off = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sc_off);
     b.sc_len = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sc_len);
-    b.sp_off = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sp_off);
-    b.sp_len = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sp_len);
+    b.sp = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sp);
     if (!b.mark)
         dfa_oom();
     memset(b.sc_off, 0xff, (m->n ? m->n : 1) * sizeof *b.sc_off);
@@ -500,9 +503,10 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
          * (set, to) pairs, sequential, instead of every member's NFA state. */
         for (uint32_t q = 0; q < b.ds_len.v[d]; q++) {
           uint32_t seed = b.ds_pool.v[b.ds_off.v[d] + q];
-          const uint32_t *pr = b.sp_pool.v + 2 * (size_t)b.sp_off[seed];
-          work += b.sp_len[seed];
-          for (uint32_t i = 0; i < b.sp_len[seed]; i++) {
+          span sp = b.sp[seed]; /* one load: off and len side by side */
+          const uint32_t *pr = b.sp_pool.v + 2 * (size_t)sp.off;
+          work += sp.len;
+          for (uint32_t i = 0; i < sp.len; i++) {
             uint32_t set = pr[2 * i], to = pr[2 * i + 1];
             if (set_stamp[set] != d + 1) {
                 set_stamp[set] = d + 1;
@@ -592,8 +596,7 @@ done:
     free(b.sc_len);
     free(b.sc_pool.v);
     free(b.accept_of);
-    free(b.sp_off);
-    free(b.sp_len);
+    free(b.sp);
     free(b.sp_pool.v);
     free(b.ds_pool.v);
     free(b.ds_off.v);
