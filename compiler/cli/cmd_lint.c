@@ -199,8 +199,7 @@ static json_t *sarif_driver(void)
                               c[i].category);
         json_array_append_new(rules, r);
     }
-    return json_pack("{s:s,s:s,s:s,s:o}", "name", "cmdai-policyc", "version", CMDAI_VERSION, "informationUri",
-                     "https://github.com/cmdai/cmdai-policy/blob/main/docs/lint.md", "rules", rules);
+    return json_pack("{s:s,s:s,s:o}", "name", "cmdai-policyc", "version", CMDAI_VERSION, "rules", rules);
 }
 
 static int print_codes(void)
@@ -347,7 +346,7 @@ int cmd_lint(int argc, char **argv)
         json_decref(files);
     if (fmt == FMT_SARIF) {
         doc = json_pack("{s:s,s:s,s:[{s:{s:o},s:o,s:s}]}", "$schema",
-                        "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0", "runs", "tool",
+                        "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json", "version", "2.1.0", "runs", "tool",
                         "driver", sarif_driver(), "results", results, "columnKind", "unicodeCodePoints");
     } else
         json_decref(results);

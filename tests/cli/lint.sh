@@ -99,7 +99,7 @@ set +e
     > "$TMP/sarif.json" 2> "$TMP/serr"
 set -e
 cd "$ROOT"
-if python3 - "$ROOT/tests/sarif/sarif-2.1.0-rtm.5.json" "$TMP/sarif.json" <<'PY' > "$TMP/sv" 2>&1; then
+if python3 - "$ROOT/tests/sarif/sarif-schema-2.1.0.json" "$TMP/sarif.json" <<'PY' > "$TMP/sv" 2>&1; then
 import json, sys
 import jsonschema
 schema = json.load(open(sys.argv[1]))
@@ -127,7 +127,7 @@ PY
 if python3 -c '
 import json, sys, jsonschema
 s = json.load(open(sys.argv[1])); jsonschema.validators.validator_for(s)(s).validate(json.load(open(sys.argv[2])))' \
-    "$ROOT/tests/sarif/sarif-2.1.0-rtm.5.json" "$TMP/broken.json" 2> /dev/null; then
+    "$ROOT/tests/sarif/sarif-schema-2.1.0.json" "$TMP/broken.json" 2> /dev/null; then
     bad "the schema accepts a result without a message"
 else
     ok "the schema rejects a result without a message"
