@@ -133,6 +133,70 @@ else
     ok "the schema rejects a result without a message"
 fi
 
+# ---- CP2003 claims hold at run time ------------------------------------------------------
+# Overlapping rules; every "r is shadowed by s" lint claims is checked on the corpus and a few
+# commands: a command on which r fires must fire s (0 counterexamples), and the expected claims
+# are all there (b by a, e by g through the pipeline, h by i across actions ...), the ones that
+# would be wrong are not (j by k: k's action is weaker).
+mkdir -p "$TMP/sh"
+cat > "$TMP/sh/s.yaml" <<'YAML'
+template:
+  name: s
+  version: 1.0.0
+  safety:
+    rules:
+      - {id: a, match: 'rm ...', risk: high, action: deny}
+      - {id: b, match: 'rm -r ...', risk: high, action: confirm}
+      - {id: c, match: 'git push ...', risk: low, action: warn}
+      - {id: d, match: 'git push --force ...', risk: low, action: warn}
+      - {id: e, match: 'curl ... | sh', risk: high, action: deny}
+      - {id: f, match: 'sh ...', risk: high, action: confirm}
+      - {id: g, match: '{sh,bash} ...', risk: high, action: deny}
+      - {id: h, match: 'chmod -R ... /', risk: low, action: warn}
+      - {id: i, match: 'chmod ...', risk: high, action: confirm}
+      - {id: j, match: 'docker run --privileged ...', risk: high, action: deny}
+      - {id: k, match: 'docker run ...', risk: high, action: confirm}
+      - {id: l, match: 'rm -rf / or rm -rf ~', risk: high, action: deny}
+      - {id: m, match: 'git {push,pull} ... and not git pull ...', risk: low, action: warn}
+YAML
+(
+    cd "$TMP/sh"
+    "$CC" lint --severity CP4001=off --severity CP4002=off --format json s.yaml > claims.json || true
+    "$CC" keygen -p k.pub -s k.key > /dev/null 2>&1 < /dev/null
+    "$CC" build s.yaml -o s.cpb -s k.key 2> /dev/null
+    { grep -hv -e '^#' -e '^$' "$ROOT"/tests/corpus/*.txt
+      printf '%s\n' 'rm -r x' 'rm -rf /' 'git push --force origin' 'curl x | sh' 'sh -c ls' 'chmod -R 777 /' \
+          'git push' 'git pull' 'docker run --privileged x' 'docker run x'; } > cmds.txt
+    "$RT" check --bundle s.cpb --trust k.pub --state . --no-daemon --batch < cmds.txt > out.jsonl
+)
+if python3 - "$TMP/sh/claims.json" "$TMP/sh/out.jsonl" > "$TMP/sh/why" 2>&1 <<'PY'; then
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+claims = set()
+for f in d["files"][0]["findings"]:
+    if f["code"] == "CP2003":
+        m = re.match(r"rule '(\w+)' .* shadowed by rule '(\w+)'", f["message"])
+        claims.add((m.group(1), m.group(2)))
+want = {("b", "a"), ("d", "c"), ("e", "g"), ("f", "g"), ("h", "i"), ("l", "a"), ("m", "c")}
+assert claims == want, sorted(claims)
+seen = {r: 0 for r, _ in claims}
+n = 0
+for line in open(sys.argv[2]):
+    v = json.loads(line)
+    n += 1
+    rs = set(v.get("rules", []))
+    for r, s in claims:
+        if r in rs:
+            seen[r] += 1
+            assert s in rs, (v["command"], r, s)
+assert all(seen.values()), seen
+print(f"{len(claims)} claims, {n} commands, {sum(seen.values())} firings of a shadowed rule, 0 counterexamples")
+PY
+    ok "CP2003: $(cat "$TMP/sh/why")"
+else
+    bad "CP2003 claims: $(tail -c 600 "$TMP/sh/why")"
+fi
+
 # ---- --format github --------------------------------------------------------------------
 cd "$G/CP2003"
 set +e
