@@ -686,7 +686,7 @@ static void usage(FILE *f)
             "                     [--fleet URL --fleet-root ROOT.json --scope NAME [--fleet-state DIR]\n"
             "                      [--fleet-interval SECONDS]]  (pull signed bundles: docs/fleet.md)\n"
             "                     [--ship-syslog tcp://HOST:PORT|udp://HOST:PORT]  (RFC 5424; TCP framed per RFC 6587)\n"
-            "                     [--threads N]  (event loops; default the number of CPUs, at most 8)\n"
+            "                     [--threads N]  (event loops; default 1 with a durable trail, else one per CPU, at most 8)\n"
             "\n"
             "Answer newline-delimited JSON requests {\"cmd\": \"...\", \"cwd\", \"session\", \"shell\", \"agent\", \"id\"}\n"
             "with one verdict per line, recording every decision in the audit trail before answering.\n"
@@ -872,9 +872,13 @@ int main(int argc, char **argv)
         else
             s.audit_path = (snprintf(lbuf, sizeof lbuf, "%s/.local/state/cmdai/audit.log", home ? home : "."), lbuf);
     }
-    if (!s.nshards) { /* one loop per CPU, at most 8 */
+    if (!s.nshards) {
+        /* With a durable trail the disk bounds throughput (clients / fdatasync
+         * time) and one loop puts every waiting request in the same sync;
+         * shards out of phase would each sync half.  Without syncs the CPU
+         * bounds it: one loop per CPU, at most 8. */
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
-        s.nshards = nc < 1 ? 1 : nc > 8 ? 8 : (size_t)nc;
+        s.nshards = !no_audit && !ao.no_sync ? 1 : nc < 1 ? 1 : nc > 8 ? 8 : (size_t)nc;
     }
     s.started_ms = now_ms();
     signal(SIGPIPE, SIG_IGN);
