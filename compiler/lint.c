@@ -812,6 +812,9 @@ static void check_rules(lint_ctx *x, src_cache *sc, const tpl *t)
         }
         tpl_rule one = *r;
         uint32_t s = states_with(x->a, t, &one, 1, x->o->max_states, NULL);
+        lint_report *rep = x->rep;
+        rep->rs = arena_grow(x->a, rep->rs, rep->nrs, rep->nrs + 1, sizeof *rep->rs);
+        rep->rs[rep->nrs++] = (struct lint_rule_states){r->id, s > base ? s - base : 0, s == 0};
         if (!s)
             add(x, C("CP3001"), r->pos.file, r->pos.line, r->pos.column, r->id, r->pos.line,
                 "replace '...' before several alternatives with fixed positions, or split the rule",
@@ -921,6 +924,18 @@ void lint_file(arena *a, const char *path, const lint_opts *o, lint_report *rep)
     check_template_tests(&x, rep->t, r);
     ir_free(r);
     check_rules(&x, &sc, rep->t);
+    for (size_t i = 1; i < rep->nrs; i++) /* largest first, then by id: stable output */
+        for (size_t j = i; j > 0; j--) {
+            struct lint_rule_states *p = &rep->rs[j - 1], *q = &rep->rs[j];
+            bool swap = (q->over_budget && !p->over_budget) ||
+                        (q->over_budget == p->over_budget &&
+                         (q->states > p->states || (q->states == p->states && strcmp(q->rule, p->rule) < 0)));
+            if (!swap)
+                break;
+            struct lint_rule_states tmp = *p;
+            *p = *q;
+            *q = tmp;
+        }
     source(&x, &sc, rep->t->file ? rep->t->file : path); /* its ignore comments, even with no finding */
     lint_suppress(&x, &sc);
 }

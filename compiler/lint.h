@@ -57,6 +57,14 @@ typedef struct lint_report {
     uint32_t nrules, nstates;
     lint_finding *f;
     size_t n, cap;
+    /* CP3001's measure for each rule the file defines: states the rule adds
+     * alone (0 when it alone exceeds the budget), largest first. */
+    struct lint_rule_states {
+        const char *rule;
+        uint32_t states;
+        bool over_budget;
+    } *rs;
+    size_t nrs;
 } lint_report;
 
 /* Lint one template file.  Never fails as a whole: a template that does not

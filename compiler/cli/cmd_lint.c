@@ -28,7 +28,7 @@ static void usage_lint(FILE *f)
     fprintf(f,
             "usage: cmdai-policyc lint [--format text|json|sarif|github] [--error-on LEVEL]\n"
             "                          [--severity CODE=LEVEL]... [--rule-states N] [--stdlib DIR]\n"
-            "                          [--max-states N] [--list-codes] TEMPLATE...\n"
+            "                          [--max-states N] [--rule-stats] [--list-codes] TEMPLATE...\n"
             "\n"
             "Load, resolve and compile each template without writing anything, then check it:\n"
             "syntax (CP1xxx), semantics on the automaton (CP2xxx: rules that never match, are\n"
@@ -47,6 +47,7 @@ static void usage_lint(FILE *f)
             "  --max-states N      automaton state budget (default %u)\n"
             "  --stdlib DIR        where 'extends: [name]' finds templates\n"
             "  --list-codes        print every code with its category and default severity\n"
+            "  --rule-stats        (text) also list the states each rule adds alone, largest first\n"
             "  --require-cases     also require that the template's tests make every rule it\n"
             "                      defines fire, and that it has allow tests (CP4004, CP4005)\n"
             "\n"
@@ -221,6 +222,7 @@ int cmd_lint(int argc, char **argv)
                                        {"error-on", required_argument, 0, 'E'},
                                        {"severity", required_argument, 0, 'S'},
                                        {"list-codes", no_argument, 0, 'l'},
+                                       {"rule-stats", no_argument, 0, 'T'},
                                        {"require-cases", no_argument, 0, 'Q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -228,7 +230,7 @@ int cmd_lint(int argc, char **argv)
     lint_opts_init(&o);
     const char *stdlib = NULL;
     lint_sev error_on = LINT_ERROR;
-    int fmt = FMT_TEXT;
+    int fmt = FMT_TEXT, rule_stats = 0;
     uint64_t v;
     int c;
     optind = 1;
@@ -282,6 +284,7 @@ int cmd_lint(int argc, char **argv)
             break;
         }
         case 'l': return print_codes();
+        case 'T': rule_stats = 1; break;
         case 'Q': { /* the template's tests exercise every rule it defines, and it has allow tests */
             size_t n;
             o.sev[lint_code_find("CP4004") - lint_codes(&n)] = LINT_ERROR;
@@ -327,12 +330,26 @@ int cmd_lint(int argc, char **argv)
             if (rep.compiled) {
                 json_object_set_new(fo, "rules", json_integer(rep.nrules));
                 json_object_set_new(fo, "states", json_integer(rep.nstates));
+                json_t *rsa = json_array();
+                for (size_t k = 0; k < rep.nrs; k++)
+                    json_array_append_new(rsa, json_pack("{s:s,s:i,s:b}", "rule", rep.rs[k].rule, "states",
+                                                         (json_int_t)rep.rs[k].states, "over_budget",
+                                                         rep.rs[k].over_budget));
+                json_object_set_new(fo, "rule_states", rsa);
             }
             json_array_append_new(files, fo);
         } else
             json_decref(fa);
         if (fmt == FMT_TEXT)
             print_text(&rep, error_on);
+        if (fmt == FMT_TEXT && rule_stats && rep.compiled) {
+            printf("%s: states each rule adds alone (of %u):\n", argv[i], rep.nstates);
+            for (size_t k = 0; k < rep.nrs; k++)
+                if (rep.rs[k].over_budget)
+                    printf("  %8s  %s\n", "> budget", rep.rs[k].rule);
+                else
+                    printf("  %8u  %s\n", rep.rs[k].states, rep.rs[k].rule);
+        }
         else if (fmt == FMT_GITHUB)
             print_github(&rep);
         arena_release(&a);
