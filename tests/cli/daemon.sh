@@ -4,7 +4,9 @@
 # malformed / oversized / slow-loris clients that do not stall the others,
 # SIGHUP with a broken bundle keeping the last good one, kill -9 during a
 # burst (every acknowledged record is in the log and `audit verify` passes),
-# and SIGTERM sealing the trail.  Every wait is bounded.
+# and SIGTERM sealing the trail.  Every wait is bounded.  The daemon runs
+# two event-loop shards (--threads 2) so that all of this also holds across
+# shards sharing one trail; the default with a durable trail is one.
 # Env: BIN (build/bin).
 set -euo pipefail
 . "$(dirname "$0")/lib.bash"
@@ -29,7 +31,7 @@ SOCK=$TMP/d.sock
 
 start() { # extra args...
     "$D" --socket "$SOCK" --bundle policy.cpb --trust team.pub --state state --audit-log audit.log \
-        --audit-key audit.key --max-request 4096 --idle-timeout 1 --checkpoint-every 100 "$@" 2>> daemon.err &
+        --audit-key audit.key --max-request 4096 --idle-timeout 1 --checkpoint-every 100 --threads 2 "$@" 2>> daemon.err &
     DPID=$!
     for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
     bad "daemon did not start: $(cat daemon.err)"
