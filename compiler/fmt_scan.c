@@ -23,6 +23,8 @@ static void scan_gap(arena *a, const char *src, size_t from, size_t to, fmt_comm
         size_t bol = i;
         while (bol > 0 && src[bol - 1] != '\n' && src[bol - 1] != '\r')
             bol--;
+        if (bol == 0 && i >= 3 && !memcmp(src, "\xEF\xBB\xBF", 3))
+            bol = 3; /* the byte order mark */
         int line = 1;
         for (size_t k = 0; k < i; k++)
             line += src[k] == '\n';
@@ -68,7 +70,9 @@ int fmt_comments(arena *a, const char *file, const char *src, size_t len, fmt_co
     for (size_t i = 0; i < len; i++)
         nl += src[i] == '\n';
     lm.start = arena_array(a, nl, sizeof *lm.start);
-    lm.start[lm.n++] = 0;
+    /* A UTF-8 byte order mark is not part of line 1 for libyaml's marks. */
+    size_t bom = len >= 3 && !memcmp(src, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    lm.start[lm.n++] = bom;
     for (size_t i = 0; i < len; i++)
         if (src[i] == '\n')
             lm.start[lm.n++] = i + 1;

@@ -72,6 +72,22 @@ static void test_columns_count_characters(void **state)
     arena_release(&a);
 }
 
+static void test_byte_order_mark(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a);
+    const char *src = "\xEF\xBB\xBF# first\ntemplate: # t\n";
+    fmt_comment *c;
+    size_t n = scan(&a, src, &c);
+    assert_int_equal(n, 2);
+    assert_string_equal(c[0].text, "# first");
+    assert_true(c[0].own_line);
+    assert_int_equal(c[0].column, 1);
+    assert_string_equal(c[1].text, "# t");
+    arena_release(&a);
+}
+
 static void test_scan_error_has_position(void **state)
 {
     (void)state;
@@ -123,6 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_comments_only_between_tokens),
         cmocka_unit_test(test_columns_count_characters),
+        cmocka_unit_test(test_byte_order_mark),
         cmocka_unit_test(test_scan_error_has_position),
         cmocka_unit_test(test_fmt_fixed_point),
     };
