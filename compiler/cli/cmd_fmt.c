@@ -189,7 +189,11 @@ static int fmt_one(const char *path, const char *stdlib, int mode)
         rc = EXIT_SOFTWARE;
         goto done;
     }
-    bool have_tmp = !same && write_temp(&a, path, out, olen, sb.st_mode, &tmp) == 0;
+    /* -w through a symlink rewrites the file it points to, and keeps the link */
+    char *real = realpath(path, NULL);
+    const char *target = real ? arena_strdup(&a, real) : path;
+    free(real);
+    bool have_tmp = !same && write_temp(&a, target, out, olen, sb.st_mode, &tmp) == 0;
     if (!same && !have_tmp && mode == M_WRITE) {
         fprintf(stderr, "%s: error: cannot write a temporary file beside it: %s\n", path, strerror(errno));
         rc = EXIT_CANTCREAT;
@@ -225,7 +229,7 @@ static int fmt_one(const char *path, const char *stdlib, int mode)
         break;
     case M_WRITE:
         if (!same) {
-            if (rename(tmp, path)) {
+            if (rename(tmp, target)) {
                 fprintf(stderr, "%s: error: cannot replace it: %s\n", path, strerror(errno));
                 rc = EXIT_CANTCREAT;
                 break;

@@ -43,6 +43,13 @@ for in in "$G"/*.in.yaml; do
     expect_status 0 "$name: same automaton as the original" "$CC" diff --exit-code "$in" "$out"
 done
 ls "$TMP" | grep -q 'fmt-' && bad "a temporary file was left behind: $(ls "$TMP")" || ok "no temporary file left behind"
+# -w through a symlink rewrites the target and keeps the link
+mkdir -p "$TMP/real" "$TMP/links"
+cp "$G/lists.in.yaml" "$TMP/real/t.yaml"
+ln -s ../real/t.yaml "$TMP/links/t.yaml"
+expect_status 0 "-w through a symlink" "$CC" fmt -w "$TMP/links/t.yaml"
+[ -L "$TMP/links/t.yaml" ] && cmp -s "$TMP/real/t.yaml" "$G/lists.out.yaml" &&
+    ok "the link is kept and its target formatted" || bad "-w replaced the symlink or missed its target"
 
 # ---- 2. the shipped templates, on copies -----------------------------------------------------
 for src in "$STD"/*.yaml; do
