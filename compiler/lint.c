@@ -476,6 +476,9 @@ typedef struct walk {
     uint64_t *recset;      /* nrecords x words: the rules of each record */
     uint8_t *reach;        /* node = state * RT_G_N + g */
     uint64_t *must;        /* nnodes x words (valid where reach) */
+    /* seeds: for each record, the reachable nodes with a transition into a
+     * state carrying it; for each rule, the records that hold it (CSR) */
+    uint32_t *src_off, *src, *src_end, *rec_off, *recs;
 } walk;
 
 #define WSET(w, base, i) ((base) + (size_t)(i) * (w)->words)
@@ -513,6 +516,11 @@ static void walk_init(walk *w, const ir *r)
 
 static void walk_release(walk *w)
 {
+    free(w->src_off);
+    free(w->src);
+    free(w->src_end);
+    free(w->rec_off);
+    free(w->recs);
     free(w->recset);
     free(w->reach);
     free(w->must);
@@ -579,6 +587,68 @@ static void walk_must(walk *w, uint64_t *fired)
             }
         }
     }
+    /* seeds for walk_after(): two passes over the reachable transitions */
+    w->src_off = calloc((size_t)r->nrecords + 1, sizeof *w->src_off);
+    w->rec_off = calloc((size_t)r->nrules + 1, sizeof *w->rec_off);
+    if (!w->src_off || !w->rec_off)
+        abort();
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *fill = pass ? calloc((size_t)r->nrecords + 1, sizeof *fill) : NULL;
+        if (pass && !fill)
+            abort();
+        for (uint32_t n = 0; n < w->nnodes; n++) {
+            if (!w->reach[n])
+                continue;
+            uint32_t st = n / RT_G_N;
+            int g = (int)(n % RT_G_N);
+            for (int k = 0; k < w->nrep; k++) {
+                int b = w->rep[k];
+                if (rt_canon_next(g, (unsigned char)b) == RT_G_DEAD)
+                    continue;
+                uint32_t st2 = r->trans[(size_t)st * r->nclasses + r->cls[b]], rec = st2 ? r->acc[st2] : 0;
+                if (!rec || r->records[rec].n == 0)
+                    continue;
+                if (!pass)
+                    w->src_off[rec + 1]++;
+                else if (!fill[rec] || w->src[w->src_off[rec] + fill[rec] - 1] != n)
+                    w->src[w->src_off[rec] + fill[rec]++] = n;
+            }
+        }
+        if (!pass) {
+            for (uint32_t k = 0; k < r->nrecords; k++)
+                w->src_off[k + 1] += w->src_off[k];
+            w->src = malloc(((size_t)w->src_off[r->nrecords] + 1) * sizeof *w->src);
+            if (!w->src)
+                abort();
+        } else {
+            /* duplicates were skipped: shrink each list's end marker to its fill */
+            for (uint32_t k = 0; k < r->nrecords; k++)
+                fill[k] += w->src_off[k];
+            free(w->src_end);
+            w->src_end = fill;
+        }
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *fill = pass ? calloc((size_t)r->nrules + 1, sizeof *fill) : NULL;
+        if (pass && !fill)
+            abort();
+        for (uint32_t k = 1; k < r->nrecords; k++)
+            for (uint32_t q2 = 0; q2 < r->records[k].n; q2++) {
+                uint32_t ri = r->rec_rules[r->records[k].first + q2];
+                if (!pass)
+                    w->rec_off[ri + 1]++;
+                else
+                    w->recs[w->rec_off[ri] + fill[ri]++] = k;
+            }
+        if (!pass) {
+            for (uint32_t k = 0; k < r->nrules; k++)
+                w->rec_off[k + 1] += w->rec_off[k];
+            w->recs = malloc(((size_t)w->rec_off[r->nrules] + 1) * sizeof *w->recs);
+            if (!w->recs)
+                abort();
+        }
+        free(fill);
+    }
 out:
     free(q);
     free(inq);
@@ -590,16 +660,19 @@ static void walk_after(walk *w, uint32_t ri, uint64_t *cand, uint64_t *after, ui
     const ir *r = w->r;
     memset(cand, 0xff, w->words * sizeof *cand);
     memset(has, 0, w->nnodes);
-    memset(after, 0xff, (size_t)w->nnodes * w->words * sizeof *after);
     uint32_t *q = malloc(((size_t)w->nnodes + 1) * sizeof *q), qh = 0, qn = 0;
     uint8_t *inq = calloc(w->nnodes ? w->nnodes : 1, 1);
     if (!q || !inq)
         abort();
-    /* pass 0 seeds from every reachable node; later passes follow `has` nodes */
-    for (uint32_t n = 0; n < w->nnodes; n++)
-        if (w->reach[n]) {
-            q[qn++] = n;
-            inq[n] = 1;
+    /* seeds: the nodes with a transition that reports ri; then the nodes reached after it */
+    if (w->src_off)
+        for (uint32_t k = w->rec_off[ri]; k < w->rec_off[ri + 1]; k++) {
+            uint32_t rec = w->recs[k];
+            for (uint32_t e = w->src_off[rec]; e < w->src_end[rec]; e++)
+                if (!inq[w->src[e]]) {
+                    inq[w->src[e]] = 1;
+                    q[qn++] = w->src[e];
+                }
         }
     uint64_t bit = 1ull << (ri % 64);
     int got = 0;
@@ -631,6 +704,8 @@ static void walk_after(walk *w, uint32_t ri, uint64_t *cand, uint64_t *after, ui
             }
             uint32_t n2 = st2 * RT_G_N + (uint32_t)g2;
             int ch = !has[n2];
+            if (!has[n2]) /* first time r is known reported before n2: start from "all rules" */
+                memset(WSET(w, after, n2), 0xff, w->words * sizeof *after);
             has[n2] = 1;
             if (has[n])
                 ch |= meet(WSET(w, after, n2), WSET(w, after, n), rec, w->words);
