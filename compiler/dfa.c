@@ -502,27 +502,27 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
         /* The subset is the union of its seeds' closures: read their
          * (set, to) pairs, sequential, instead of every member's NFA state. */
         for (uint32_t q = 0; q < b.ds_len.v[d]; q++) {
-          uint32_t seed = b.ds_pool.v[b.ds_off.v[d] + q];
-          span sp = b.sp[seed]; /* one load: off and len side by side */
-          const uint32_t *pr = b.sp_pool.v + 2 * (size_t)sp.off;
-          work += sp.len;
-          for (uint32_t i = 0; i < sp.len; i++) {
-            uint32_t set = pr[2 * i], to = pr[2 * i + 1];
-            if (set_stamp[set] != d + 1) {
-                set_stamp[set] = d + 1;
-                set_local[set] = nl;
-                if (nl == lcap) {
-                    lcap = lcap ? lcap * 2 : 64;
-                    lset = xrealloc(lset, lcap, sizeof *lset);
-                    ltgt = xrealloc(ltgt, lcap, sizeof *ltgt);
-                    memset(ltgt + nl, 0, (lcap - nl) * sizeof *ltgt);
+            uint32_t seed = b.ds_pool.v[b.ds_off.v[d] + q];
+            span sp = b.sp[seed]; /* one load: off and len side by side */
+            const uint32_t *pr = b.sp_pool.v + 2 * (size_t)sp.off;
+            work += sp.len;
+            for (uint32_t i = 0; i < sp.len; i++) {
+                uint32_t set = pr[2 * i], to = pr[2 * i + 1];
+                if (set_stamp[set] != d + 1) {
+                    set_stamp[set] = d + 1;
+                    set_local[set] = nl;
+                    if (nl == lcap) {
+                        lcap = lcap ? lcap * 2 : 64;
+                        lset = xrealloc(lset, lcap, sizeof *lset);
+                        ltgt = xrealloc(ltgt, lcap, sizeof *ltgt);
+                        memset(ltgt + nl, 0, (lcap - nl) * sizeof *ltgt);
+                    }
+                    lset[nl] = set;
+                    ltgt[nl].n = 0;
+                    nl++;
                 }
-                lset[nl] = set;
-                ltgt[nl].n = 0;
-                nl++;
+                vpush(&ltgt[set_local[set]], to);
             }
-            vpush(&ltgt[set_local[set]], to);
-          }
         }
         size_t W = (nl + 63) / 64;
         if (W * K > memcap) {
