@@ -524,6 +524,11 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
                 vpush(&ltgt[set_local[set]], to);
             }
         }
+        if (nl == 0) { /* no byte transition (the dead state): every class leads to it */
+            for (uint32_t c = 0; c < K; c++)
+                vpush(&b.trans, 0);
+            continue;
+        }
         size_t W = (nl + 63) / 64;
         if (W * K > memcap) {
             memcap = W * K;
