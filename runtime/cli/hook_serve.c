@@ -36,6 +36,8 @@
 
 #define CACHE_MAX_AGE 30             /* seconds a verified bundle is used without verifying again */
 #define SERVE_MAX_BUF (4u << 20)     /* a request larger than this is not a command line */
+#define SERVE_FD_REQ 63              /* where the FIFOs are held (the fish snippet checks them) */
+#define SERVE_FD_ANS 64
 
 typedef struct file_id {
     bool present;
@@ -257,6 +259,17 @@ int hook_serve(int argc, char **argv)
         }
         if ((in = open_fifo(dir, "req", rq, sizeof rq)) < 0 || (out = open_fifo(dir, "ans", an, sizeof an)) < 0)
             return EXIT_NOINPUT;
+        /* At fixed numbers, so that the shell can check that this very process
+         * holds its FIFOs before opening them (`test /proc/PID/fd/63 -ef
+         * DIR/req`): a dead coprocess whose pid was reused cannot hang it. */
+        if (dup3(in, SERVE_FD_REQ, O_CLOEXEC) < 0 || dup3(out, SERVE_FD_ANS, O_CLOEXEC) < 0) {
+            fprintf(stderr, "cmdai-policy hook serve: %s\n", strerror(errno));
+            return EXIT_NOINPUT;
+        }
+        close(in);
+        close(out);
+        in = SERVE_FD_REQ;
+        out = SERVE_FD_ANS;
     }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);

@@ -34,7 +34,7 @@ if status is-interactive; and not set -q __cmdai_loaded
     end
     function __cmdai_serve_stop
         # ID 0 asks it to quit (it also quits when this shell is gone).
-        if set -q __cmdai_srv; and test -d /proc/$__cmdai_srv
+        if set -q __cmdai_srv; and test /proc/$__cmdai_srv/fd/63 -ef $__cmdai_dir/req
             printf '0\0\0\0' > $__cmdai_dir/req
         end
         set -e __cmdai_srv
@@ -47,17 +47,18 @@ if status is-interactive; and not set -q __cmdai_loaded
         if set -q __cmdai_srv; and test "$__cmdai_key" != "$key"
             __cmdai_serve_stop
         end
-        # /proc/PID: it is alive, so opening its FIFOs will not block.
-        if not set -q __cmdai_srv; or not test -d /proc/$__cmdai_srv
+        # The coprocess holds our FIFO at fd 63 (not just "a process with that
+        # pid"): then opening the FIFOs cannot block.
+        if not set -q __cmdai_srv; or not test /proc/$__cmdai_srv/fd/63 -ef $__cmdai_dir/req
             set -e __cmdai_srv
             __cmdai_serve_start "$key"; or return 1
             # Wait (bounded) until it has the FIFOs open.
             for i in (seq 200)
-                test -e /proc/$__cmdai_srv/fd/4; and break
+                test /proc/$__cmdai_srv/fd/64 -ef $__cmdai_dir/ans; and break
                 test -d /proc/$__cmdai_srv; or break
                 sleep 0.01
             end
-            test -e /proc/$__cmdai_srv/fd/4; or begin; set -e __cmdai_srv; return 1; end
+            test /proc/$__cmdai_srv/fd/64 -ef $__cmdai_dir/ans; or begin; set -e __cmdai_srv; return 1; end
         end
         set -g __cmdai_n (math $__cmdai_n + 1)
         printf '%s\0%s\0%s\0' $__cmdai_n $PWD $argv[1] > $__cmdai_dir/req; or return 1
