@@ -7,7 +7,8 @@
 #   zsh, fish (program, coprocess): N calls of the snippet's __cmdai_decide on
 #     an allowed line (what the Enter wrapper does besides handing the line to
 #     the shell).  "program" is CMDAI_POLICY_COPROC=0: a process per line.
-#   zsh via cmdai-policyd: the same with CMDAI_POLICYD_SOCKET (one socket, no process).
+#   zsh via cmdai-policyd: the same with CMDAI_POLICYD_SOCKET (one socket, no
+#     process), the daemon without a trail, then with its durable trail.
 #   check: N runs of `cmdai-policy check` (fork, exec, verify, decide), and
 #     with cmdai-policyd running (fork, exec, ask the daemon).
 # Env: BIN, LIB (build/bin, build/lib); N (default 300).
@@ -60,6 +61,16 @@ if command -v zsh > /dev/null && [ -x "$BIN/cmdai-policyd" ]; then
       for ((i = 0; i < $2; i++)); do __cmdai_decide "git status --short"; done; e=$EPOCHREALTIME
       printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N")
     report "zsh via cmdai-policyd" "$us"
+    # The same with the daemon's audit trail on (the default): each answer
+    # waits for its record's fdatasync.
+    "$BIN/cmdai-policyd" --socket "$TMP/a.sock" --audit-log "$TMP/audit.log" > a.log 2>&1 &
+    apid=$!
+    for ((i = 0; i < 100; i++)); do [ -S "$TMP/a.sock" ] && break; sleep 0.05; done
+    us=$(CMDAI_POLICYD_SOCKET=$TMP/a.sock zsh -f -c 'zmodload zsh/datetime; source <("$1" hook zsh | sed "s/\[\[ -o interactive/[[ 1 = 1/; s/\[\[ ! -t 0 \]\]/false/"); s=$EPOCHREALTIME
+      for ((i = 0; i < $2; i++)); do __cmdai_decide "git status --short"; done; e=$EPOCHREALTIME
+      printf "%d\n" $(( (e - s) * 1000000 / $2 ))' _ "$RT" "$N")
+    kill "$apid" 2> /dev/null || true
+    report "zsh via daemon, durable trail" "$us"
     t0=$(now)
     for ((i = 0; i < N; i++)); do CMDAI_POLICYD_SOCKET=$TMP/d.sock "$RT" check -- git status --short > /dev/null; done
     t1=$(now)
