@@ -1,7 +1,13 @@
-/* daemon_load.c — closed-loop load generator for cmdai-policyd (figures for
- * `make bench-daemon`, not a test): N client threads, each sending one
- * request and waiting for its answer, for D seconds; prints decisions/s and
- * p50/p99 latency.  usage: daemon_load SOCKET CLIENTS SECONDS */
+/* daemon_load.c — load generator for cmdai-policyd (figures for
+ * `make bench-daemon`, not a test): N client connections, one thread each,
+ * for D seconds; prints decisions/s and p50/p99 latency (from the moment a
+ * request was written to the moment its answer line was read).
+ * usage: daemon_load SOCKET CLIENTS SECONDS [DEPTH]
+ * DEPTH 1 (the default) is a closed loop: send one request, wait for its
+ * answer.  DEPTH k pipelines: each connection keeps k requests in flight,
+ * writing as many new ones as answers came back in one read (the way a
+ * client with several concurrent callers — an agent adapter, a multiplexing
+ * proxy — would use one connection).  Answers come back in request order. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +19,7 @@
 
 static const char *sock_path;
 static double seconds;
+static int depth = 1;
 static const char *const cmds[] = {
     "{\"cmd\":\"ls -la /tmp\",\"session\":\"bench\",\"shell\":\"bash\"}\n",
     "{\"cmd\":\"git push --force origin main\",\"session\":\"bench\",\"shell\":\"bash\"}\n",
@@ -34,6 +41,34 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Write k requests in one write, stamping their send time into the ring. */
+static int send_some(int fd, size_t *next, int k, double *ring, size_t *head)
+{
+    char out[64 * 128];
+    size_t len = 0;
+    double t = now_s();
+    for (int j = 0; j < k; j++) {
+        const char *c = cmds[(*next)++ % 4];
+        size_t l = strlen(c);
+        memcpy(out + len, c, l);
+        len += l;
+        ring[(*head)++ % (size_t)depth] = t;
+    }
+    return write_all(fd, out, len);
+}
+
 static void *run(void *arg)
 {
     worker *w = arg;
@@ -45,37 +80,37 @@ static void *run(void *arg)
         w->failed = 1;
         return NULL;
     }
-    char buf[8192];
+    double *ring = calloc((size_t)depth, sizeof *ring); /* send times of the requests in flight */
+    size_t head = 0, tail = 0, next = 0;
+    char buf[65536];
     double end = now_s() + seconds;
-    for (size_t i = 0;; i++) {
-        double t0 = now_s();
-        if (t0 >= end)
-            break;
-        const char *c = cmds[i % 4];
-        if (write(fd, c, strlen(c)) != (ssize_t)strlen(c)) {
+    if (send_some(fd, &next, depth, ring, &head) != 0) {
+        w->failed = 1;
+        goto out;
+    }
+    while (tail < head) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0) {
             w->failed = 1;
             break;
         }
-        size_t got = 0;
-        for (;;) { /* one answer line */
-            ssize_t r = read(fd, buf + got, sizeof buf - got);
-            if (r <= 0) {
-                w->failed = 1;
-                goto out;
+        double t = now_s();
+        int answers = 0;
+        for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + r - p))); p++) { /* an answer line ends here */
+            if (w->n == w->cap) {
+                w->cap = w->cap ? 2 * w->cap : 4096;
+                w->lat = realloc(w->lat, w->cap * sizeof *w->lat);
             }
-            got += (size_t)r;
-            if (memchr(buf, '\n', got))
-                break;
-            if (got == sizeof buf)
-                got = 0;
+            w->lat[w->n++] = t - ring[tail++ % (size_t)depth];
+            answers++;
         }
-        if (w->n == w->cap) {
-            w->cap = w->cap ? 2 * w->cap : 4096;
-            w->lat = realloc(w->lat, w->cap * sizeof *w->lat);
+        if (answers && t < end && send_some(fd, &next, answers, ring, &head) != 0) {
+            w->failed = 1;
+            break;
         }
-        w->lat[w->n++] = now_s() - t0;
     }
 out:
+    free(ring);
     close(fd);
     return NULL;
 }
@@ -88,13 +123,19 @@ static int cmpd(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: daemon_load SOCKET CLIENTS SECONDS\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: daemon_load SOCKET CLIENTS SECONDS [DEPTH]\n");
         return 64;
     }
     sock_path = argv[1];
     int n = atoi(argv[2]);
     seconds = atof(argv[3]);
+    if (argc == 5)
+        depth = atoi(argv[4]);
+    if (n < 1 || depth < 1 || depth > 64 || seconds <= 0) {
+        fprintf(stderr, "daemon_load: CLIENTS >= 1, SECONDS > 0, DEPTH 1..64\n");
+        return 64;
+    }
     worker *w = calloc((size_t)n, sizeof *w);
     double t0 = now_s();
     for (int i = 0; i < n; i++)
@@ -115,8 +156,9 @@ int main(int argc, char **argv)
         free(w[i].lat);
     }
     qsort(all, total, sizeof *all, cmpd);
-    printf("%3d clients: %9.0f decisions/s  p50 %7.1f us  p99 %7.1f us%s\n", n, (double)total / el,
-           total ? all[total / 2] * 1e6 : 0, total ? all[total * 99 / 100] * 1e6 : 0, failed ? "  (errors)" : "");
+    printf("%3d clients x %2d in flight: %9.0f decisions/s  p50 %7.1f us  p99 %7.1f us%s\n", n, depth,
+           (double)total / el, total ? all[total / 2] * 1e6 : 0, total ? all[total * 99 / 100] * 1e6 : 0,
+           failed ? "  (errors)" : "");
     free(all);
     free(w);
     return failed;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # daemon_load.sh — `make bench-daemon`: cmdai-policyd on a loopback Unix
 # socket with the core-safety bundle, decisions/s and p50/p99 for 1, 8 and 64
-# closed-loop clients; durable (fdatasync group commit, the default) and with
-# --no-fsync (what the evaluation and the socket path cost alone).
+# closed-loop clients (one request in flight each), then 8 and 64 pipelined
+# connections with DEPTH (default 16) requests in flight each; durable
+# (fdatasync group commit, the default) and with --no-fsync (what the
+# evaluation and the socket path cost alone).
 # Usage: daemon_load.sh BIN_DIR LOADGEN [SECONDS]
 set -euo pipefail
-BIN=$1 LOAD=$2 SECS=${3:-3}
+BIN=$1 LOAD=$2 SECS=${3:-3} DEPTH=${DEPTH:-16}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d)
 DPID=
@@ -25,6 +27,7 @@ for mode in durable no-fsync; do
     for _ in $(seq 100); do [ -S d.sock ] && break; sleep 0.05; done
     echo "== $mode"
     for n in 1 8 64; do "$LOAD" "$TMP/d.sock" $n "$SECS"; done
+    for n in 8 64; do "$LOAD" "$TMP/d.sock" $n "$SECS" "$DEPTH"; done
     kill -TERM $DPID; wait $DPID || true; DPID=
     "$BIN/cmdai-policy" audit verify --quiet --key audit.pub audit.log && echo "   trail verifies: $(wc -l < audit.log) lines"
 done
