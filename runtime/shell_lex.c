@@ -49,6 +49,46 @@ static int wsrc(sh_ctx *c, const sh_par *p, int b)
     return wput(c, b);
 }
 
+/* Bytes that rt_sh_lex_word copies as they are, with no other effect:
+ * everything from RT_C_MIN_TOKEN up except blanks and operators
+ * (rt_sh_is_meta), quoting and expansion (\\ ' " $ `), what an assignment
+ * or a glob is made of (= + * ? [ ]).  A run of them is copied at once. */
+static const unsigned char plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, /* 00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 10 */
+    0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, /* 20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, /* 30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, /* 50 */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 70 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 90 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* a0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* b0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* c0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* d0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* e0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 /* f0 */
+};
+
+/* wsrc() over a run of bytes, in one bounds check. */
+static void wsrc_run(sh_ctx *c, const sh_par *p, const unsigned char *s, size_t len)
+{
+    if (rt_sh_err(c))
+        return;
+    if (len > RT_NORM_SCRATCH - c->stop) {
+        rt_sh_fail(c, CMDAI_E_TOO_COMPLEX, NULL);
+        return;
+    }
+    unsigned char *o = c->n->scratch + c->stop;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = s[i];
+        o[i] = b >= RT_C_MIN_TOKEN || (b == SH_MARK && p->synth) ? b : RT_C_SUB;
+    }
+    c->stop += (uint32_t)len;
+}
+
 static void lex_dollar(sh_ctx *c, sh_par *p, unsigned *fl, int dq);
 static void lex_backtick(sh_ctx *c, sh_par *p, unsigned *fl, int dq);
 
@@ -356,6 +396,13 @@ static void lex_dq(sh_ctx *c, sh_par *p, unsigned *fl)
         } else if (b == '`') {
             lex_backtick(c, p, fl, 1);
             continue;
+        } else {
+            size_t k = p->i + 1; /* a run of bytes that stand for themselves */
+            while (k < p->n && p->s[k] != '"' && p->s[k] != '\\' && p->s[k] != '$' && p->s[k] != '`')
+                k++;
+            wsrc_run(c, p, p->s + p->i, k - p->i);
+            p->i = k;
+            continue;
         }
         wsrc(c, p, b);
         p->i++;
@@ -458,6 +505,21 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
         int b = rt_sh_at(p, 0);
         if (b < 0 || rt_sh_err(c))
             break;
+        if (plain[b]) {
+            const unsigned char *s = p->s;
+            size_t i = p->i, k = i + 1;
+            while (k < p->n && plain[s[k]])
+                k++;
+            for (size_t q = i; q < k && name_ok; q++) {
+                if (is_name_start(s[q]) || (nlen > 0 && is_name(s[q])))
+                    nlen++;
+                else
+                    name_ok = 0;
+            }
+            wsrc_run(c, p, s + i, k - i);
+            p->i = k;
+            continue;
+        }
         if ((b == '<' || b == '>') && rt_sh_at(p, 1) == '(') { /* process substitution */
             lex_subst(c, p, &fl, (char)b);
             name_ok = 0;
@@ -483,13 +545,10 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
             continue;
         }
         if (b == '\'') {
-            p->i++;
-            while ((b = rt_sh_at(p, 0)) >= 0 && b != '\'') {
-                wsrc(c, p, b);
-                p->i++;
-            }
-            if (b >= 0)
-                p->i++;
+            const unsigned char *q0 = p->s + p->i + 1, *q = memchr(q0, '\'', p->n - p->i - 1);
+            size_t ql = q ? (size_t)(q - q0) : p->n - p->i - 1;
+            wsrc_run(c, p, q0, ql);
+            p->i += 1 + ql + (q != NULL);
             fl |= TF_QUOTED;
             name_ok = 0;
             continue;
