@@ -45,9 +45,21 @@ int rt_sh_put(sh_ctx *c, const void *b, size_t len)
 int rt_sh_put_tok(sh_ctx *c, unsigned char kind, const unsigned char *t, size_t len)
 {
     rt_norm *n = c->n;
-    size_t need = 1;
+    size_t need = 1, k = 0;
     if (rt_sh_err(c))
         return -1;
+    while (k < len && t[k] >= RT_C_MIN_TOKEN)
+        k++;
+    if (k == len) { /* the usual token: nothing to rewrite */
+        if (len >= RT_NORM_BUF - n->len) {
+            rt_sh_fail(c, CMDAI_E_TOO_COMPLEX, NULL);
+            return -1;
+        }
+        n->buf[n->len] = kind;
+        memcpy(n->buf + n->len + 1, t, len);
+        n->len += len + 1;
+        return 0;
+    }
     for (size_t i = 0; i < len; i++)
         need += t[i] == SH_MARK ? 3 : 1;
     if (need > RT_NORM_BUF - n->len) {
@@ -138,9 +150,25 @@ static void reverse(unsigned char *buf, size_t a, size_t b)
     }
 }
 
-/* Swap buf[a..m) and buf[m..b) in place (three reversals: no scratch). */
+/* Swap buf[a..m) and buf[m..b): the shorter side through a small stack
+ * buffer when it fits (the usual unit is a few dozen bytes), else in place
+ * with three reversals. */
 static void rotate(unsigned char *buf, size_t a, size_t m, size_t b)
 {
+    unsigned char tmp[256];
+    size_t l = m - a, r = b - m;
+    if (r <= sizeof tmp) {
+        memcpy(tmp, buf + m, r);
+        memmove(buf + a + r, buf + a, l);
+        memcpy(buf + a, tmp, r);
+        return;
+    }
+    if (l <= sizeof tmp) {
+        memcpy(tmp, buf + a, l);
+        memmove(buf + a, buf + m, r);
+        memcpy(buf + a + r, tmp, l);
+        return;
+    }
     reverse(buf, a, m);
     reverse(buf, m, b);
     reverse(buf, a, b);
