@@ -131,6 +131,13 @@ static int resolve(void *ctx, arena *a, const char *name, const char *req, const
                 goto next;
             }
         }
+        if (!r->c.nkeys) {
+            diag_set(d, CMDAI_E_NO_TRUST, at->file, at->line, at->column,
+                     "%s comes from registry %s, but no publisher key is trusted", name, url);
+            diag_hint(d, "--registry-trust FILE|DIR, \"trust\" in the registry configuration, or "
+                         "$CMDAI_REGISTRY_TRUST");
+            goto next;
+        }
         if (reg_line_verify(&r->c, chosen, url, d)) {
             d->line = at->line, d->column = at->column;
             snprintf(d->file, sizeof d->file, "%s", at->file);
@@ -204,11 +211,13 @@ int tpl_reg_finish(tpl_reg *r, bool *changed, diag *d)
     if (r->lock_in && json_equal(r->lock_in, r->resolved))
         return 0;
     if (r->locked) {
-        diag_set(d, CMDAI_E_SEMANTIC, r->lock_path, 0, 0, "the build would change %s, and --locked forbids it",
+        diag_set(d, CMDAI_E_SEMANTIC, r->lock_path, 0, 0, "the resolution would change %s, and --locked forbids it",
                  r->lock_path);
         diag_hint(d, "run the build without --locked to update it");
         return -1;
     }
+    if (r->read_only)
+        return 0;
     json_t *pk = json_array();
     const char *k;
     json_t *v;

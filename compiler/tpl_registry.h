@@ -24,6 +24,7 @@ typedef struct tpl_reg {
     reg_client c;
     const char *lock_path;   /* where the lockfile is read and written */
     bool locked;             /* --locked: fail rather than change the lockfile */
+    bool read_only;          /* use the lockfile but never write it (verbs other than build, test) */
     json_t *lock_in;         /* name -> {version, digest, registry}; NULL without a lockfile */
     json_t *resolved;        /* name -> the same, for what this build used */
     json_t *paths;           /* name -> cached archive path */
@@ -33,7 +34,7 @@ typedef struct tpl_reg {
 /* Read the lockfile (absent is fine unless `locked`) and install the hook. */
 int tpl_reg_open(tpl_reg *r, const char *lock_path, bool locked, diag *d);
 /* After a successful load: write the lockfile when it changed (*changed),
- * or fail under --locked.  Removes the hook. */
+ * or fail under --locked; read_only leaves it as it is.  Removes the hook. */
 int tpl_reg_finish(tpl_reg *r, bool *changed, diag *d);
 void tpl_reg_release(tpl_reg *r);
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "arena.h"
 #include "bundle.h"
 #include "diag.h"
@@ -24,9 +26,6 @@ int cli_exit(const diag *d);
 /* --stdlib, else $CMDAI_STDLIB, else next to the executable. */
 const char *cli_stdlib(const char *opt);
 
-/* Load + resolve + compile a template.  0 or -1 with d filled. */
-int cli_compile(arena *a, const char *path, const char *stdlib, uint32_t max_states, tpl **t, ir **r, diag *d);
-
 /* An unsigned, in-memory view of bundle bytes for test/explain/inspect:
  * copies into aligned memory and runs rt_bundle_check. */
 typedef struct cli_bundle {
@@ -35,10 +34,64 @@ typedef struct cli_bundle {
 } cli_bundle;
 int cli_bundle_view(cli_bundle *cb, const unsigned char *data, size_t len, cmdai_error *err);
 void cli_bundle_free(cli_bundle *cb);
-/* Compile a template (in arena a, which keeps *t) into an in-memory bundle
- * view; diagnostics are printed.  0, or the exit status to report. */
-int cli_template_bundle(arena *a, const char *path, const char *stdlib, const char *scope, tpl **t,
+
+/* Where templates come from (sources.c; docs/cli.md "Template sources"):
+ * --stdlib and the registry options of docs/registry.md, one option table
+ * and one parser for every verb that loads a template (lint, fmt, build,
+ * test, inspect, explain, diff, report).  A verb puts CLI_SRC_OPTIONS in its
+ * getopt table, hands the options it does not know to cli_src_opt, prints
+ * CLI_SRC_HELP in its --help, and loads templates through
+ * cli_template_bundle / cli_load_source, or between cli_src_begin and
+ * cli_src_end when it calls tpl_load itself.  The registry verbs (search,
+ * info, publish, yank) take the CLI_REG_OPTIONS subset. */
+enum {
+    CLI_SRC_OPT_STDLIB = 0x280, CLI_SRC_OPT_REGISTRY, CLI_SRC_OPT_CONFIG, CLI_SRC_OPT_TRUST, CLI_SRC_OPT_CACHE,
+    CLI_SRC_OPT_OFFLINE, CLI_SRC_OPT_LOCKFILE, CLI_SRC_OPT_LOCKED
+};
+#define CLI_REG_OPTIONS                                                                                           \
+    {"registry", required_argument, 0, CLI_SRC_OPT_REGISTRY},                                                     \
+        {"registry-config", required_argument, 0, CLI_SRC_OPT_CONFIG},                                            \
+        {"registry-trust", required_argument, 0, CLI_SRC_OPT_TRUST},                                              \
+        {"cache", required_argument, 0, CLI_SRC_OPT_CACHE}, {"offline", no_argument, 0, CLI_SRC_OPT_OFFLINE}
+#define CLI_SRC_OPTIONS                                                                                           \
+    {"stdlib", required_argument, 0, CLI_SRC_OPT_STDLIB}, CLI_REG_OPTIONS,                                        \
+        {"lockfile", required_argument, 0, CLI_SRC_OPT_LOCKFILE}, {"locked", no_argument, 0, CLI_SRC_OPT_LOCKED}
+#define CLI_SRC_HELP                                                                                              \
+    "  --stdlib DIR, --registry URL|DIR, --registry-config F, --registry-trust F|DIR,\n"                          \
+    "  --cache DIR, --offline, --lockfile F, --locked\n"                                                          \
+    "                       where 'extends:' finds bases: the standard template directory\n"                    \
+    "                       and registries with cmdai.lock (docs/cli.md \"Template sources\")\n"
+typedef struct cli_src {
+    const char *stdlib; /* --stdlib; cli_stdlib() supplies the default */
+    const char *urls[8];
+    size_t nurls;
+    const char *config, *trust, *cache, *lockfile;
+    bool offline, locked;
+    bool write_lock; /* build and test: write cmdai.lock when resolution changed it */
+} cli_src;
+/* 1 when `c` is a source option (stored), 0 when not, -1 on a bad value. */
+int cli_src_opt(cli_src *o, int c, const char *arg);
+struct cli_reg;
+/* Before tpl_load: install registry resolution when a registry is
+ * configured (*out stays NULL otherwise).  0 or an exit status (printed). */
+int cli_src_begin(const cli_src *o, const char *template_path, struct cli_reg **out);
+/* After tpl_load (loaded: it succeeded): write (write_lock) or check
+ * cmdai.lock, free.  0 or an exit status (printed). */
+int cli_src_end(struct cli_reg *r, bool loaded);
+/* The registry client of the options and the configuration file;
+ * *cfg_keep owns its strings.  0 or an exit status (printed). */
+typedef enum { CLI_TRUST_SKIP, CLI_TRUST_IF_ANY, CLI_TRUST_REQUIRED } cli_trust;
+struct reg_client;
+int cli_reg_client(const cli_src *o, struct reg_client *c, cli_trust trust, json_t **cfg_keep);
+
+/* Compile a template (in arena a, which keeps *t; bases resolved as `src`
+ * says, NULL: the defaults) into an in-memory bundle view; diagnostics are
+ * printed.  0, or the exit status to report. */
+int cli_template_bundle(arena *a, const char *path, const cli_src *src, const char *scope, tpl **t,
                         cli_bundle *cb);
+/* A .cpb file (tables checked, signature not) or a template compiled in
+ * memory.  0, or the exit status to report (diagnostics printed). */
+int cli_load_source(const char *path, const cli_src *src, cli_bundle *cb);
 int cli_read_file(const char *path, unsigned char **out, size_t *len, diag *d);
 /* Outputs are replaced by rename(): refuse a path that exists and is not a
  * regular file or a symlink (as root, `-o /dev/null` would otherwise replace
@@ -78,41 +131,12 @@ int cli_cov_template(cli_cov *cc, const char *path, const tpl *t, const cli_bund
                      size_t ncorpora);
 int cli_cov_end(cli_cov *cc);
 
-/* Registries (issue 6, cmd_registry.c): the options `build` shares with the
- * registry verbs, and resolution with a lockfile around tpl_load. */
-enum {
-    CLI_REG_OPT_REGISTRY = 0x280, CLI_REG_OPT_CONFIG, CLI_REG_OPT_TRUST, CLI_REG_OPT_CACHE,
-    CLI_REG_OPT_LOCKFILE, CLI_REG_OPT_OFFLINE, CLI_REG_OPT_LOCKED
-};
-#define CLI_REG_BUILD_OPTIONS                                                                                     \
-    {"registry", required_argument, 0, CLI_REG_OPT_REGISTRY},                                                     \
-        {"registry-config", required_argument, 0, CLI_REG_OPT_CONFIG},                                            \
-        {"registry-trust", required_argument, 0, CLI_REG_OPT_TRUST},                                              \
-        {"cache", required_argument, 0, CLI_REG_OPT_CACHE}, {"lockfile", required_argument, 0, CLI_REG_OPT_LOCKFILE}, \
-        {"offline", no_argument, 0, CLI_REG_OPT_OFFLINE}, {"locked", no_argument, 0, CLI_REG_OPT_LOCKED}
-typedef struct cli_reg_opts {
-    const char *urls[8];
-    size_t nurls;
-    const char *config, *trust, *cache, *lockfile;
-    bool offline, locked;
-} cli_reg_opts;
-struct cli_reg;
-/* 1 when `c` is a registry option (stored), 0 when not, -1 on a bad value. */
-int cli_reg_opt(cli_reg_opts *o, int c, const char *arg);
-/* Before tpl_load: install registry resolution when a registry is
- * configured (*out stays NULL otherwise).  0 or an exit status (printed). */
-int cli_reg_begin(cli_reg_opts *o, const char *template_path, struct cli_reg **out);
-/* After tpl_load (loaded: it succeeded): write or check cmdai.lock, free. */
-int cli_reg_end(struct cli_reg *r, bool loaded);
+/* Registry verbs (cmd_registry.c, docs/registry.md). */
 int cmd_publish(int argc, char **argv);
 int cmd_yank(int argc, char **argv);
 int cmd_unyank(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_provision(int argc, char **argv);
-
-/* A .cpb file (tables checked, signature not) or a template compiled in
- * memory.  0, or the exit status to report (diagnostics printed). */
-int cli_load_source(const char *path, const char *stdlib, cli_bundle *cb);
 
 #endif

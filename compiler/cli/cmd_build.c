@@ -56,7 +56,7 @@ static void usage_build(FILE *f)
     fprintf(f,
             "usage: cmdai-policyc build TEMPLATE [-o OUT.cpb] [--sign SECKEY] [--serial N]\n"
             "                           [--created T] [--expires T] [--scope NAME]\n"
-            "                           [--stdlib DIR] [--max-states N] [--dump ast]\n"
+            "                           [--max-states N] [--dump ast] [SOURCE OPTIONS]\n"
             "\n"
             "Resolve TEMPLATE (and what it extends), compile all rules into one automaton and\n"
             "write a bundle.  Same sources, options and key => byte-identical output.\n"
@@ -67,17 +67,10 @@ static void usage_build(FILE *f)
             "  --created T          creation time (default: $SOURCE_DATE_EPOCH, else 0)\n"
             "  --expires T          expiry: unix seconds, YYYY-MM-DD, or +30d/+12h (default: never)\n"
             "  --scope NAME         fleet scope recorded in the bundle (default: default)\n"
-            "  --stdlib DIR         where 'extends: [name]' finds templates\n"
             "  --max-states N       automaton state budget (default %u)\n"
             "  --dump ast           print each rule's parsed pattern and stop\n"
-            "  --registry URL|DIR   resolve 'extends: [name@^1.2]' from this registry (repeatable;\n"
-            "                       default: the registry configuration, docs/registry.md)\n"
-            "  --registry-trust F   trusted publisher key(s): a .pub file or a directory\n"
-            "  --registry-config F  registries, trust and cache as JSON\n"
-            "  --cache DIR          registry cache (default ~/.cache/cmdai/registry)\n"
-            "  --offline            use only the registry cache\n"
-            "  --lockfile F         pinned versions (default: cmdai.lock beside TEMPLATE)\n"
-            "  --locked             fail instead of changing the lockfile\n",
+            "source options (build writes cmdai.lock beside TEMPLATE when resolution changes it):\n"
+            CLI_SRC_HELP,
             CC_DEFAULT_MAX_STATES);
 }
 
@@ -87,11 +80,11 @@ int cmd_build(int argc, char **argv)
         {"output", required_argument, 0, 'o'},  {"sign", required_argument, 0, 's'},
         {"serial", required_argument, 0, 'S'},  {"created", required_argument, 0, 'C'},
         {"expires", required_argument, 0, 'E'}, {"scope", required_argument, 0, 'P'},
-        {"stdlib", required_argument, 0, 'L'},  {"max-states", required_argument, 0, 'M'},
-        {"dump", required_argument, 0, 'D'},    {"help", no_argument, 0, 'h'},
-        CLI_REG_BUILD_OPTIONS,                  {0, 0, 0, 0}};
-    const char *out = NULL, *seckey = NULL, *stdlib = NULL, *dump = NULL;
-    cli_reg_opts ro = {0}; /* registries and cmdai.lock (issue 6, cmd_registry.c) */
+        {"max-states", required_argument, 0, 'M'}, {"dump", required_argument, 0, 'D'},
+        {"help", no_argument, 0, 'h'},          CLI_SRC_OPTIONS,
+        {0, 0, 0, 0}};
+    const char *out = NULL, *seckey = NULL, *dump = NULL;
+    cli_src src = {.write_lock = true}; /* --stdlib, registries and cmdai.lock (sources.c) */
     emit_opts eo = {.serial = 1, .scope = "default"};
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     uint64_t v;
@@ -126,7 +119,6 @@ int cmd_build(int argc, char **argv)
             break;
         }
         case 'P': eo.scope = optarg; break;
-        case 'L': stdlib = optarg; break;
         case 'M':
             if (parse_u64(optarg, &v) || v == 0 || v > UINT32_MAX) {
                 fprintf(stderr, "%s build: --max-states needs a positive integer\n", cli_prog);
@@ -137,7 +129,7 @@ int cmd_build(int argc, char **argv)
         case 'D': dump = optarg; break;
         case 'h': usage_build(stdout); return 0;
         default:
-            if (cli_reg_opt(&ro, c, optarg) == 1)
+            if (cli_src_opt(&src, c, optarg) == 1)
                 break;
             usage_build(stderr);
             return EXIT_USAGE;
@@ -160,10 +152,10 @@ int cmd_build(int argc, char **argv)
     ir *r = NULL;
     int rc = 0;
     struct cli_reg *reg = NULL;
-    if ((rc = cli_reg_begin(&ro, argv[optind], &reg)))
+    if ((rc = cli_src_begin(&src, argv[optind], &reg)))
         goto done;
-    int lrc = tpl_load(&a, argv[optind], cli_stdlib(stdlib), &t, &d);
-    if ((rc = cli_reg_end(reg, lrc == 0))) {
+    int lrc = tpl_load(&a, argv[optind], cli_stdlib(src.stdlib), &t, &d);
+    if ((rc = cli_src_end(reg, lrc == 0))) {
         if (lrc)
             cli_diag(&d);
         goto done;
@@ -250,7 +242,7 @@ done:
 static void usage_test(FILE *f)
 {
     fprintf(f,
-            "usage: cmdai-policyc test [--stdlib DIR] [-v] [--corpus FILE:ACTIONS]...\n"
+            "usage: cmdai-policyc test [-v] [--corpus FILE:ACTIONS]... [SOURCE OPTIONS]\n"
             "                          [--min-recall PCT] [--max-fp PCT] [--coverage]\n"
             "                          [--min-coverage PCT] [--min-state-coverage PCT]\n"
             "                          [--format text|json] TEMPLATE...\n"
@@ -278,8 +270,8 @@ static void usage_test(FILE *f)
             "                         states were entered\n"
             "  --format text|json     coverage as text, or one JSON document on stdout (the\n"
             "                         test lines then go to stderr)\n"
-            "  --registry URL|DIR, --registry-trust F, --registry-config F, --cache DIR,\n"
-            "  --offline, --lockfile F, --locked   resolve bases from registries, as for build\n"
+            "source options (test writes cmdai.lock as build does):\n"
+            CLI_SRC_HELP
             "\n"
             "Exit 0 when all pass, 1 when any test fails or a threshold is missed, 65 when a\n"
             "template does not compile, 66 when a corpus cannot be read.\n");
@@ -435,17 +427,15 @@ static unsigned run_rule_cases(const tpl *t, const cli_bundle *cb, int verbose, 
 
 int cmd_test(int argc, char **argv)
 {
-    static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'},
-                                       {"verbose", no_argument, 0, 'v'},
+    static const struct option lo[] = {{"verbose", no_argument, 0, 'v'},
                                        {"corpus", required_argument, 0, 'K'},
                                        {"min-recall", required_argument, 0, 'R'},
                                        {"max-fp", required_argument, 0, 'F'},
                                        CLI_COV_OPTIONS,
-                                       CLI_REG_BUILD_OPTIONS,
+                                       CLI_SRC_OPTIONS,
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-    const char *stdlib = NULL;
-    cli_reg_opts ro = {0}; /* registries and cmdai.lock, as for build (issue 6) */
+    cli_src src = {.write_lock = true}; /* --stdlib, registries and cmdai.lock, as for build */
     int verbose = 0, c;
     corpus_spec corpora[CORPUS_MAX];
     size_t ncorpora = 0;
@@ -455,7 +445,6 @@ int cmd_test(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
         switch (c) {
-        case 'L': stdlib = optarg; break;
         case 'v': verbose = 1; break;
         case 'K':
             if (ncorpora == CORPUS_MAX) {
@@ -486,7 +475,7 @@ int cmd_test(int argc, char **argv)
             break;
         case 'h': usage_test(stdout); return 0;
         default:
-            if (cli_reg_opt(&ro, c, optarg) == 1)
+            if (cli_src_opt(&src, c, optarg) == 1)
                 break;
             usage_test(stderr);
             return EXIT_USAGE;
@@ -517,16 +506,7 @@ int cmd_test(int argc, char **argv)
         arena_init(&a);
         tpl *t;
         cli_bundle cb;
-        struct cli_reg *reg = NULL;
-        int e = cli_reg_begin(&ro, argv[i], &reg);
-        if (!e) {
-            e = cli_template_bundle(&a, argv[i], stdlib, "test", &t, &cb);
-            int le = cli_reg_end(reg, e == 0);
-            if (!e && le) {
-                cli_bundle_free(&cb);
-                e = le;
-            }
-        }
+        int e = cli_template_bundle(&a, argv[i], &src, "test", &t, &cb);
         if (e) {
             arena_release(&a);
             if (e == EXIT_SOFTWARE)

@@ -14,53 +14,24 @@
 #include "sign.h"
 #include "verdict_json.h"
 
-static int ends_with(const char *s, const char *suf)
-{
-    size_t n = strlen(s), k = strlen(suf);
-    return n >= k && !strcmp(s + n - k, suf);
-}
-
-/* Bundle bytes from a .cpb file (unverified view) or by compiling a template. */
-int cli_load_source(const char *path, const char *stdlib, cli_bundle *cb)
-{
-    if (!ends_with(path, ".cpb")) {
-        arena a;
-        arena_init(&a);
-        tpl *t;
-        int rc = cli_template_bundle(&a, path, stdlib, "explain", &t, cb);
-        arena_release(&a);
-        return rc;
-    }
-    diag d;
-    diag_init(&d);
-    unsigned char *bytes = NULL;
-    size_t len = 0;
-    if (cli_read_file(path, &bytes, &len, &d)) {
-        cli_diag(&d);
-        return cli_exit(&d);
-    }
-    cmdai_error err;
-    int rc = cli_bundle_view(cb, bytes, len, &err);
-    free(bytes);
-    if (rc != CMDAI_OK) {
-        fprintf(stderr, "%s: %s: %s\n", cli_prog, path, err.text);
-        return exit_for_code(rc);
-    }
-    return 0;
-}
-
 static void usage_inspect(FILE *f)
 {
-    fprintf(f, "usage: cmdai-policyc inspect [--json] BUNDLE.cpb\n"
+    fprintf(f, "usage: cmdai-policyc inspect [--json] [SOURCE OPTIONS] BUNDLE.cpb|TEMPLATE\n"
                "\n"
                "Show a bundle's header, metadata, automaton size and rules.  The tables are\n"
-               "range-checked; the signature is not (use 'verify' for that).\n");
+               "range-checked; the signature is not (use 'verify' for that).  A TEMPLATE is\n"
+               "compiled in memory first.\n"
+               "\n"
+               "source options (for a TEMPLATE; inspect reads cmdai.lock but never writes it):\n"
+               CLI_SRC_HELP);
 }
 
 int cmd_inspect(int argc, char **argv)
 {
-    static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, CLI_SRC_OPTIONS,
+                                       {0, 0, 0, 0}};
     int json = 0, c;
+    cli_src src = {0}; /* a template operand: --stdlib and registries (sources.c) */
     optind = 1;
     while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
         if (c == 'j')
@@ -68,7 +39,7 @@ int cmd_inspect(int argc, char **argv)
         else if (c == 'h') {
             usage_inspect(stdout);
             return 0;
-        } else {
+        } else if (cli_src_opt(&src, c, optarg) != 1) {
             usage_inspect(stderr);
             return EXIT_USAGE;
         }
@@ -78,7 +49,7 @@ int cmd_inspect(int argc, char **argv)
         return EXIT_USAGE;
     }
     cli_bundle cb;
-    int rc = cli_load_source(argv[optind], NULL, &cb);
+    int rc = cli_load_source(argv[optind], &src, &cb);
     if (rc)
         return rc;
     const struct cmdai_bundle *b = &cb.b;
@@ -166,23 +137,27 @@ static void explain_stage(void *ctx, unsigned stage, const cpb_record *r)
 
 static void usage_explain(FILE *f)
 {
-    fprintf(f, "usage: cmdai-policyc explain [--stdlib DIR] TEMPLATE|BUNDLE.cpb -- COMMAND...\n"
+    fprintf(f, "usage: cmdai-policyc explain [SOURCE OPTIONS] TEMPLATE|BUNDLE.cpb -- COMMAND...\n"
                "\n"
                "Show the canonical form of each simple command, the decision of each and the\n"
                "rules behind it, then the overall verdict.  Exit status as for\n"
-               "'cmdai-policy check' (0 allow, 10 warn, 20 confirm, 30 deny).\n");
+               "'cmdai-policy check' (0 allow, 10 warn, 20 confirm, 30 deny); a TEMPLATE that\n"
+               "does not load exits as for build (65, 66, 77, 78, ...).\n"
+               "\n"
+               "source options (for a TEMPLATE; explain reads cmdai.lock but never writes it):\n"
+               CLI_SRC_HELP);
 }
 
 int cmd_explain(int argc, char **argv)
 {
-    static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *stdlib = NULL;
+    static const struct option lo[] = {{"help", no_argument, 0, 'h'}, CLI_SRC_OPTIONS, {0, 0, 0, 0}};
+    cli_src src = {0}; /* a template operand: --stdlib and registries (sources.c) */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
-        if (c == 'L')
-            stdlib = optarg;
-        else if (c == 'h') {
+        if (cli_src_opt(&src, c, optarg) == 1)
+            continue;
+        if (c == 'h') {
             usage_explain(stdout);
             return 0;
         } else {
@@ -194,13 +169,13 @@ int cmd_explain(int argc, char **argv)
         usage_explain(stderr);
         return EXIT_USAGE;
     }
-    const char *src = argv[optind++];
+    const char *path = argv[optind++];
     if (optind < argc && !strcmp(argv[optind], "--"))
         optind++;
     size_t o;
     char *cmd = vj_join_words(argc - optind, argv + optind, &o);
     cli_bundle cb;
-    int rc = cli_load_source(src, stdlib, &cb);
+    int rc = cli_load_source(path, &src, &cb);
     if (rc) {
         free(cmd);
         return rc;

@@ -193,7 +193,7 @@ static void render(const unsigned char *p, size_t n, char *out, size_t cap)
 static void usage_diff(FILE *f)
 {
     fprintf(f,
-            "usage: cmdai-policyc diff [--stdlib DIR] [--max N] [--exit-code | --fail-weaker] OLD NEW\n"
+            "usage: cmdai-policyc diff [--max N] [--exit-code | --fail-weaker] [SOURCE OPTIONS] OLD NEW\n"
             "\n"
             "The exact semantic difference of two policies (templates or .cpb bundles),\n"
             "computed on their automata: witness commands whose decision changes, shortest\n"
@@ -203,7 +203,10 @@ static void usage_diff(FILE *f)
             "  --max N        print at most N witnesses (default 20)\n"
             "  --exit-code    exit 1 when any decision changes\n"
             "  --fail-weaker  exit 1 when some decision becomes less severe (a CI gate for\n"
-            "                 \"this change weakens the policy\")\n");
+            "                 \"this change weakens the policy\")\n"
+            "source options (for template operands; each reads the cmdai.lock beside it, or\n"
+            "--lockfile, and diff never writes one):\n"
+            CLI_SRC_HELP);
 }
 
 static const char *top_rule(const struct cmdai_bundle *b, const cmdai_verdict *v)
@@ -213,19 +216,18 @@ static const char *top_rule(const struct cmdai_bundle *b, const cmdai_verdict *v
 
 int cmd_diff(int argc, char **argv)
 {
-    static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'},
-                                       {"max", required_argument, 0, 'm'},
+    static const struct option lo[] = {{"max", required_argument, 0, 'm'},
                                        {"exit-code", no_argument, 0, 'e'},
                                        {"fail-weaker", no_argument, 0, 'w'},
                                        {"help", no_argument, 0, 'h'},
+                                       CLI_SRC_OPTIONS,
                                        {0, 0, 0, 0}};
-    const char *stdlib = NULL;
+    cli_src src = {0}; /* template operands: --stdlib and registries (sources.c) */
     long maxw = 20;
     int exit_code = 0, fail_weaker = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
-        case 'L': stdlib = optarg; break;
         case 'm':
             maxw = strtol(optarg, NULL, 10);
             if (maxw <= 0) {
@@ -236,7 +238,11 @@ int cmd_diff(int argc, char **argv)
         case 'e': exit_code = 1; break;
         case 'w': fail_weaker = 1; break;
         case 'h': usage_diff(stdout); return 0;
-        default: usage_diff(stderr); return EXIT_USAGE;
+        default:
+            if (cli_src_opt(&src, c, optarg) == 1)
+                break;
+            usage_diff(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind + 2 != argc) {
@@ -244,10 +250,10 @@ int cmd_diff(int argc, char **argv)
         return EXIT_USAGE;
     }
     cli_bundle A, B;
-    int rc = cli_load_source(argv[optind], stdlib, &A);
+    int rc = cli_load_source(argv[optind], &src, &A);
     if (rc)
         return rc;
-    rc = cli_load_source(argv[optind + 1], stdlib, &B);
+    rc = cli_load_source(argv[optind + 1], &src, &B);
     if (rc) {
         cli_bundle_free(&A);
         return rc;

@@ -26,7 +26,7 @@ extern char **environ;
 static void usage_fmt(FILE *f)
 {
     fprintf(f,
-            "usage: cmdai-policyc fmt [--check] [--diff] [-w|--write] [--stdlib DIR] TEMPLATE...\n"
+            "usage: cmdai-policyc fmt [--check] [--diff] [-w|--write] [SOURCE OPTIONS] TEMPLATE...\n"
             "\n"
             "Print each template in the canonical form (docs/fmt.md): comments kept, keys in\n"
             "schema order, two-space indentation, short lists as [a, b], quoted scalars in single\n"
@@ -37,7 +37,9 @@ static void usage_fmt(FILE *f)
             "               form; exit 1 if there is one\n"
             "  --diff       print a unified diff instead of the formatted text\n"
             "  -w, --write  rewrite files that are not in canonical form (atomically)\n"
-            "  --stdlib DIR where 'extends: [name]' finds templates\n"
+            "source options (a template is loaded, bases included, before and after formatting;\n"
+            "fmt reads cmdai.lock but never writes it):\n"
+            CLI_SRC_HELP
             "\n"
             "Exit 0 on success, 1 when --check finds a file to reformat, 65 invalid template,\n"
             "66 cannot read, 73 cannot write, 64 usage.\n");
@@ -250,19 +252,22 @@ done:
 int cmd_fmt(int argc, char **argv)
 {
     static const struct option lo[] = {{"check", no_argument, 0, 'c'}, {"diff", no_argument, 0, 'd'},
-                                       {"write", no_argument, 0, 'w'}, {"stdlib", required_argument, 0, 'L'},
-                                       {"help", no_argument, 0, 'h'},  {0, 0, 0, 0}};
+                                       {"write", no_argument, 0, 'w'}, {"help", no_argument, 0, 'h'},
+                                       CLI_SRC_OPTIONS,                {0, 0, 0, 0}};
     int mode = M_PRINT, c, nmodes = 0;
-    const char *stdlib = NULL;
+    cli_src src = {0}; /* --stdlib and registries (sources.c); fmt never writes cmdai.lock */
     optind = 1;
     while ((c = getopt_long(argc, argv, "wh", lo, NULL)) != -1) {
         switch (c) {
         case 'c': mode = M_CHECK; nmodes++; break;
         case 'd': mode = M_DIFF; nmodes++; break;
         case 'w': mode = M_WRITE; nmodes++; break;
-        case 'L': stdlib = optarg; break;
         case 'h': usage_fmt(stdout); return 0;
-        default: usage_fmt(stderr); return EXIT_USAGE;
+        default:
+            if (cli_src_opt(&src, c, optarg) == 1)
+                break;
+            usage_fmt(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc || nmodes > 1) {
@@ -277,7 +282,13 @@ int cmd_fmt(int argc, char **argv)
             rc = rc ? rc : EXIT_CANTCREAT;
             continue;
         }
-        int r = fmt_one(argv[i], cli_stdlib(stdlib), mode);
+        struct cli_reg *reg = NULL;
+        int r = cli_src_begin(&src, argv[i], &reg);
+        if (!r) {
+            r = fmt_one(argv[i], cli_stdlib(src.stdlib), mode);
+            int e = cli_src_end(reg, r != EXIT_SOFTWARE && r < EXIT_USAGE);
+            r = r ? r : e;
+        }
         if (r == EXIT_SOFTWARE)
             return r;
         if (r && (!rc || rc == 1))

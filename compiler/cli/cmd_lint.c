@@ -27,8 +27,8 @@ static void usage_lint(FILE *f)
 {
     fprintf(f,
             "usage: cmdai-policyc lint [--format text|json|sarif|github] [--error-on LEVEL]\n"
-            "                          [--severity CODE=LEVEL]... [--rule-states N] [--stdlib DIR]\n"
-            "                          [--max-states N] [--rule-stats] [--list-codes] TEMPLATE...\n"
+            "                          [--severity CODE=LEVEL]... [--rule-states N] [--max-states N]\n"
+            "                          [--rule-stats] [--list-codes] [SOURCE OPTIONS] TEMPLATE...\n"
             "\n"
             "Load, resolve and compile each template without writing anything, then check it:\n"
             "syntax (CP1xxx), semantics on the automaton (CP2xxx: rules that never match, are\n"
@@ -45,14 +45,16 @@ static void usage_lint(FILE *f)
             "  --severity C=LEVEL  make code C an error, warning or note, or turn it off\n"
             "  --rule-states N     CP3001 when one rule alone adds more than N states (default 2000)\n"
             "  --max-states N      automaton state budget (default %u)\n"
-            "  --stdlib DIR        where 'extends: [name]' finds templates\n"
             "  --list-codes        print every code with its category and default severity\n"
             "  --rule-stats        (text) also list the states each rule adds alone, largest first\n"
             "  --require-cases     also require that the template's tests make every rule it\n"
             "                      defines fire, and that it has allow tests (CP4004, CP4005)\n"
+            "source options (lint reads cmdai.lock but never writes it):\n"
+            CLI_SRC_HELP
             "\n"
             "Exit 0 when no file has a finding at or above --error-on, 65 when one has (or does\n"
-            "not load), 66 when a file cannot be read, 64 on a usage error.\n",
+            "not load), 66 when a file cannot be read, 64 on a usage error; a base from a\n"
+            "registry that does not verify exits as for build (68, 77, 78).\n",
             CC_DEFAULT_MAX_STATES);
 }
 
@@ -215,8 +217,7 @@ static int print_codes(void)
 
 int cmd_lint(int argc, char **argv)
 {
-    static const struct option lo[] = {{"stdlib", required_argument, 0, 'L'},
-                                       {"max-states", required_argument, 0, 'M'},
+    static const struct option lo[] = {{"max-states", required_argument, 0, 'M'},
                                        {"rule-states", required_argument, 0, 'R'},
                                        {"format", required_argument, 0, 'f'},
                                        {"error-on", required_argument, 0, 'E'},
@@ -225,10 +226,11 @@ int cmd_lint(int argc, char **argv)
                                        {"rule-stats", no_argument, 0, 'T'},
                                        {"require-cases", no_argument, 0, 'Q'},
                                        {"help", no_argument, 0, 'h'},
+                                       CLI_SRC_OPTIONS,
                                        {0, 0, 0, 0}};
     lint_opts o;
     lint_opts_init(&o);
-    const char *stdlib = NULL;
+    cli_src src = {0}; /* --stdlib and registries (sources.c); lint never writes cmdai.lock */
     lint_sev error_on = LINT_ERROR;
     int fmt = FMT_TEXT, rule_stats = 0;
     uint64_t v;
@@ -236,7 +238,6 @@ int cmd_lint(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
-        case 'L': stdlib = optarg; break;
         case 'M':
         case 'R':
             if (parse_u64(optarg, &v) || !v || v > UINT32_MAX) {
@@ -292,14 +293,18 @@ int cmd_lint(int argc, char **argv)
             break;
         }
         case 'h': usage_lint(stdout); return 0;
-        default: usage_lint(stderr); return EXIT_USAGE;
+        default:
+            if (cli_src_opt(&src, c, optarg) == 1)
+                break;
+            usage_lint(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         usage_lint(stderr);
         return EXIT_USAGE;
     }
-    o.stdlib = cli_stdlib(stdlib);
+    o.stdlib = cli_stdlib(src.stdlib);
     int rc = 0;
     json_t *files = json_array(), *results = json_array();
     size_t total[3] = {0, 0, 0}, nsup = 0;
@@ -307,10 +312,22 @@ int cmd_lint(int argc, char **argv)
         arena a;
         arena_init(&a);
         lint_report rep;
+        struct cli_reg *reg = NULL;
+        int se = cli_src_begin(&src, argv[i], &reg);
+        if (se) { /* a registry configuration or lockfile that cannot be used */
+            arena_release(&a);
+            json_decref(files);
+            json_decref(results);
+            return se;
+        }
         lint_file(&a, argv[i], &o, &rep);
-        int failed = !rep.compiled || (error_on != LINT_OFF && lint_count(&rep, error_on) > 0);
+        /* rep.t: it loaded; under --locked, a changed resolution fails the file */
+        se = cli_src_end(reg, rep.t != NULL);
+        int failed = se || !rep.compiled || (error_on != LINT_OFF && lint_count(&rep, error_on) > 0);
+        /* a file that does not load exits as build would (66 unreadable, 77 a
+         * tampered registry archive, ...); findings 65 */
         if (failed && !rc)
-            rc = !rep.compiled && rep.load.code == CMDAI_E_IO ? EXIT_NOINPUT : EXIT_DATAERR;
+            rc = se ? se : !rep.compiled && rep.load.code ? cli_exit(&rep.load) : EXIT_DATAERR;
         json_t *fa = json_array();
         for (size_t k = 0; k < rep.n; k++) {
             const lint_finding *f = &rep.f[k];

@@ -1,5 +1,6 @@
-/* cmd_registry.c — registry verbs (publish, yank, unyank, search, info) and
- * the registry options of `build` (docs/registry.md, docs/cli.md). */
+/* cmd_registry.c — registry verbs (publish, yank, unyank, search, info;
+ * docs/registry.md, docs/cli.md).  The registry options of the verbs that
+ * load templates are in sources.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -14,177 +15,7 @@
 #include "tpl_int.h"
 #include "tpl_registry.h"
 
-/* ---- configuration ------------------------------------------------------------- */
-
-/* --registry-config, else $CMDAI_REGISTRY_CONFIG, else
- * $XDG_CONFIG_HOME/cmdai/registries.json (~/.config/...) when it exists. */
-static const char *config_path(const char *opt, char *buf, size_t cap)
-{
-    if (opt)
-        return opt;
-    const char *e = getenv("CMDAI_REGISTRY_CONFIG");
-    if (e && *e)
-        return e;
-    const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-    if (x && *x)
-        snprintf(buf, cap, "%s/cmdai/registries.json", x);
-    else
-        snprintf(buf, cap, "%s/.config/cmdai/registries.json", home && *home ? home : ".");
-    struct stat st;
-    return stat(buf, &st) == 0 ? buf : NULL;
-}
-
-/* Fill c from the options and the configuration file.  need_trust: load the
- * publisher keys (an error when there are none).  0 or an exit status. */
-static int setup_client(cli_reg_opts *o, reg_client *c, bool need_trust, json_t **cfg_keep)
-{
-    char buf[PATH_MAX];
-    const char *cp = config_path(o->config, buf, sizeof buf);
-    json_t *cfg = NULL;
-    memset(c, 0, sizeof *c);
-    *cfg_keep = NULL;
-    if (cp) {
-        json_error_t je;
-        cfg = json_load_file(cp, JSON_REJECT_DUPLICATES, &je);
-        if (!cfg || !json_is_object(cfg)) {
-            fprintf(stderr, "%s:%d:%d: error: %s\n", cp, je.line, je.column, cfg ? "not a JSON object" : je.text);
-            json_decref(cfg);
-            return EXIT_DATAERR;
-        }
-        *cfg_keep = cfg;
-    }
-    for (size_t i = 0; i < o->nurls; i++)
-        c->urls[c->nurls++] = o->urls[i];
-    json_t *regs = json_object_get(cfg, "registries"), *u;
-    size_t i;
-    if (!o->nurls && json_is_array(regs))
-        json_array_foreach(regs, i, u)
-            if (json_is_string(u) && c->nurls < REG_MAX_REGISTRIES)
-                c->urls[c->nurls++] = json_string_value(u);
-    c->cache_dir = o->cache ? o->cache : json_string_value(json_object_get(cfg, "cache"));
-    c->offline = o->offline || json_is_true(json_object_get(cfg, "offline"));
-    const char *trust = o->trust ? o->trust : json_string_value(json_object_get(cfg, "trust"));
-    if (!trust)
-        trust = getenv("CMDAI_REGISTRY_TRUST");
-    if (need_trust) {
-        if (!trust || !*trust) {
-            fprintf(stderr, "%s: error: no trusted publisher keys (--registry-trust FILE|DIR, \"trust\" in the "
-                            "registry configuration, or $CMDAI_REGISTRY_TRUST)\n", cli_prog);
-            return EXIT_UNKNOWNKEY;
-        }
-        cmdai_error e = {0};
-        if (rt_trust_load(trust, c->keys, RT_TRUST_MAX, &c->nkeys, &e) != CMDAI_OK) {
-            fprintf(stderr, "%s: error: %s\n", e.source, e.text);
-            return exit_for_code(e.code);
-        }
-    }
-    return 0;
-}
-
-int cli_reg_opt(cli_reg_opts *o, int c, const char *arg)
-{
-    switch (c) {
-    case CLI_REG_OPT_REGISTRY:
-        if (o->nurls >= REG_MAX_REGISTRIES) {
-            fprintf(stderr, "%s: at most %d --registry options\n", cli_prog, REG_MAX_REGISTRIES);
-            return -1;
-        }
-        o->urls[o->nurls++] = arg;
-        return 1;
-    case CLI_REG_OPT_CONFIG: o->config = arg; return 1;
-    case CLI_REG_OPT_TRUST: o->trust = arg; return 1;
-    case CLI_REG_OPT_CACHE: o->cache = arg; return 1;
-    case CLI_REG_OPT_LOCKFILE: o->lockfile = arg; return 1;
-    case CLI_REG_OPT_OFFLINE: o->offline = true; return 1;
-    case CLI_REG_OPT_LOCKED: o->locked = true; return 1;
-    default: return 0;
-    }
-}
-
-struct cli_reg {
-    tpl_reg r;
-    json_t *cfg;
-    char lock[PATH_MAX];
-};
-
-int cli_reg_begin(cli_reg_opts *o, const char *template_path, struct cli_reg **out)
-{
-    *out = NULL;
-    struct cli_reg *cr = calloc(1, sizeof *cr);
-    if (!cr)
-        abort();
-    int rc = setup_client(o, &cr->r.c, false, &cr->cfg);
-    if (rc)
-        goto fail;
-    if (!cr->r.c.nurls) { /* no registry configured: names come from the standard directory */
-        if (o->locked) {
-            fprintf(stderr, "%s: error: --locked needs a registry (--registry or a registry configuration)\n",
-                    cli_prog);
-            rc = EXIT_USAGE;
-            goto fail;
-        }
-        json_decref(cr->cfg);
-        free(cr);
-        return 0;
-    }
-    json_decref(cr->cfg);
-    cr->cfg = NULL;
-    if ((rc = setup_client(o, &cr->r.c, true, &cr->cfg)))
-        goto fail;
-    if (o->lockfile) {
-        snprintf(cr->lock, sizeof cr->lock, "%s", o->lockfile);
-    } else {
-        const char *slash = strrchr(template_path, '/');
-        if (slash)
-            snprintf(cr->lock, sizeof cr->lock, "%.*s/cmdai.lock", (int)(slash - template_path), template_path);
-        else
-            snprintf(cr->lock, sizeof cr->lock, "cmdai.lock");
-    }
-    diag d;
-    diag_init(&d);
-    if (tpl_reg_open(&cr->r, cr->lock, o->locked, &d)) {
-        cli_diag(&d);
-        rc = cli_exit(&d);
-        tpl_reg_release(&cr->r);
-        goto fail;
-    }
-    *out = cr;
-    return 0;
-fail:
-    json_decref(cr->cfg);
-    free(cr);
-    return rc;
-}
-
-int cli_reg_end(struct cli_reg *cr, bool loaded)
-{
-    if (!cr)
-        return 0;
-    int rc = 0;
-    diag d;
-    diag_init(&d);
-    bool changed = false;
-    if (loaded) {
-        if (tpl_reg_finish(&cr->r, &changed, &d)) {
-            cli_diag(&d);
-            rc = cli_exit(&d);
-        } else if (changed) {
-            fprintf(stderr, "%s: wrote %s\n", cli_prog, cr->lock);
-        }
-    }
-    tpl_reg_release(&cr->r);
-    json_decref(cr->cfg);
-    free(cr);
-    return rc;
-}
-
 /* ---- verbs -------------------------------------------------------------------------- */
-
-#define REG_LONGOPTS                                                                                              \
-    {"registry", required_argument, 0, CLI_REG_OPT_REGISTRY},                                                     \
-        {"registry-config", required_argument, 0, CLI_REG_OPT_CONFIG},                                            \
-        {"registry-trust", required_argument, 0, CLI_REG_OPT_TRUST},                                              \
-        {"cache", required_argument, 0, CLI_REG_OPT_CACHE}, {"offline", no_argument, 0, CLI_REG_OPT_OFFLINE}
 
 static void usage_publish(FILE *f)
 {
@@ -199,9 +30,9 @@ static void usage_publish(FILE *f)
 
 int cmd_publish(int argc, char **argv)
 {
-    static const struct option lo[] = {REG_LONGOPTS, {"key", required_argument, 0, 'k'},
+    static const struct option lo[] = {CLI_REG_OPTIONS, {"key", required_argument, 0, 'k'},
                                        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    cli_reg_opts o = {0};
+    cli_src o = {0};
     const char *key = NULL;
     bool json = false;
     int c;
@@ -213,7 +44,7 @@ int cmd_publish(int argc, char **argv)
             json = true;
         else if (c == 'h')
             return usage_publish(stdout), 0;
-        else if (cli_reg_opt(&o, c, optarg) != 1)
+        else if (cli_src_opt(&o, c, optarg) != 1)
             return usage_publish(stderr), EXIT_USAGE;
     }
     if (optind + 1 != argc || o.nurls != 1 || !key) {
@@ -247,8 +78,8 @@ int cmd_publish(int argc, char **argv)
 
 static int yank_common(int argc, char **argv, bool yanked)
 {
-    static const struct option lo[] = {REG_LONGOPTS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    cli_reg_opts o = {0};
+    static const struct option lo[] = {CLI_REG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    cli_src o = {0};
     int c;
     optind = 1;
     const char *verb = yanked ? "yank" : "unyank";
@@ -260,7 +91,7 @@ static int yank_common(int argc, char **argv, bool yanked)
                    yanked ? "no longer picks" : "may pick again");
             return 0;
         }
-        if (cli_reg_opt(&o, c, optarg) != 1)
+        if (cli_src_opt(&o, c, optarg) != 1)
             return EXIT_USAGE;
     }
     const char *spec = optind + 1 == argc ? argv[optind] : NULL, *at = spec ? strchr(spec, '@') : NULL;
@@ -315,9 +146,9 @@ static json_t *latest(json_t *lines)
     return best;
 }
 
-static int read_opts(int argc, char **argv, const char *usage, cli_reg_opts *o, bool *json)
+static int read_opts(int argc, char **argv, const char *usage, cli_src *o, bool *json)
 {
-    static const struct option lo[] = {REG_LONGOPTS, {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'},
+    static const struct option lo[] = {CLI_REG_OPTIONS, {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -326,7 +157,7 @@ static int read_opts(int argc, char **argv, const char *usage, cli_reg_opts *o, 
             *json = true;
         else if (c == 'h')
             return fputs(usage, stdout), -1;
-        else if (cli_reg_opt(o, c, optarg) != 1)
+        else if (cli_src_opt(o, c, optarg) != 1)
             return fputs(usage, stderr), EXIT_USAGE;
     }
     return 0;
@@ -340,7 +171,7 @@ int cmd_search(int argc, char **argv)
         "\n"
         "List templates whose name or description contains QUERY (all without one): the\n"
         "newest usable version, its frameworks and description.\n";
-    cli_reg_opts o = {0};
+    cli_src o = {0};
     bool json = false;
     int rc = read_opts(argc, argv, usage, &o, &json);
     if (rc)
@@ -350,7 +181,7 @@ int cmd_search(int argc, char **argv)
     const char *q = optind < argc ? argv[optind] : "";
     reg_client c;
     json_t *cfg;
-    if ((rc = setup_client(&o, &c, false, &cfg)))
+    if ((rc = cli_reg_client(&o, &c, CLI_TRUST_SKIP, &cfg)))
         return rc;
     if (!c.nurls) {
         fprintf(stderr, "%s search: no registry (--registry or a registry configuration)\n", cli_prog);
@@ -418,7 +249,7 @@ int cmd_info(int argc, char **argv)
         "\n"
         "Every published version of NAME: digest, dependencies, publisher key, yanked, and\n"
         "whether the publisher signature verifies against the trusted keys (when given).\n";
-    cli_reg_opts o = {0};
+    cli_src o = {0};
     bool json = false;
     int rc = read_opts(argc, argv, usage, &o, &json);
     if (rc)
@@ -428,7 +259,7 @@ int cmd_info(int argc, char **argv)
     const char *name = argv[optind];
     reg_client c;
     json_t *cfg;
-    if ((rc = setup_client(&o, &c, o.trust != NULL, &cfg)))
+    if ((rc = cli_reg_client(&o, &c, o.trust ? CLI_TRUST_REQUIRED : CLI_TRUST_SKIP, &cfg)))
         return rc;
     diag d;
     diag_init(&d);

@@ -20,7 +20,7 @@ static void usage_report(FILE *f)
     fprintf(f,
             "usage: cmdai-policyc report --framework SOC2|ISO27001|HIPAA|PCI-DSS [--format html|json]\n"
             "                            [-o FILE] [--key AUDIT.pub] [--since DATE] [--until DATE]\n"
-            "                            [--recent N] BUNDLE|TEMPLATE [AUDIT_LOG...]\n"
+            "                            [--recent N] [SOURCE OPTIONS] BUNDLE|TEMPLATE [AUDIT_LOG...]\n"
             "       cmdai-policyc report --framework FW --list-controls\n"
             "\n"
             "Map each control of the framework in scope (docs/compliance/FW.md) to the rules of\n"
@@ -40,6 +40,8 @@ static void usage_report(FILE *f)
             "  --recent N         latest denials and confirmations listed (default 20)\n"
             "  --list-controls    print the controls in scope (id, evidence kind, title, what\n"
             "                     covers it; tab-separated) and stop\n"
+            "source options (for a TEMPLATE; report reads cmdai.lock but never writes it):\n"
+            CLI_SRC_HELP
             "\n"
             "Exit status: 0 report written; 65 report written but an audit trail does not\n"
             "verify (or a checkpoint is signed by another key); 77 report written but a\n"
@@ -75,7 +77,9 @@ int cmd_report(int argc, char **argv)
                                        {"recent", required_argument, 0, 'r'},
                                        {"list-controls", no_argument, 0, 'l'},
                                        {"help", no_argument, 0, 'h'},
+                                       CLI_SRC_OPTIONS,
                                        {0, 0, 0, 0}};
+    cli_src src = {0}; /* a template operand: --stdlib and registries (sources.c) */
     const char *fwname = NULL, *format = "html", *out = NULL, *key = NULL;
     rpt_opts o = {.recent = 20};
     int c, list = 0;
@@ -106,7 +110,11 @@ int cmd_report(int argc, char **argv)
         }
         case 'l': list = 1; break;
         case 'h': usage_report(stdout); return 0;
-        default: usage_report(stderr); return EXIT_USAGE;
+        default:
+            if (cli_src_opt(&src, c, optarg) == 1)
+                break;
+            usage_report(stderr);
+            return EXIT_USAGE;
         }
     }
     if (!fwname) {
@@ -142,7 +150,7 @@ int cmd_report(int argc, char **argv)
     }
     o.bundle_path = argv[optind];
     cli_bundle cb;
-    int rc = cli_load_source(o.bundle_path, NULL, &cb);
+    int rc = cli_load_source(o.bundle_path, &src, &cb);
     if (rc)
         return rc;
     o.b = &cb.b;

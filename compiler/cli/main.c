@@ -53,13 +53,6 @@ const char *cli_stdlib(const char *opt)
     return "stdlib-templates";
 }
 
-int cli_compile(arena *a, const char *path, const char *stdlib, uint32_t max_states, tpl **t, ir **r, diag *d)
-{
-    if (tpl_load(a, path, stdlib, t, d))
-        return -1;
-    return cc_compile(a, *t, max_states, r, d);
-}
-
 int cli_bundle_view(cli_bundle *cb, const unsigned char *data, size_t len, cmdai_error *err)
 {
     cb->mem = malloc(len ? len : 1);
@@ -72,32 +65,6 @@ int cli_bundle_view(cli_bundle *cb, const unsigned char *data, size_t len, cmdai
         cb->mem = NULL;
     }
     return rc;
-}
-
-int cli_template_bundle(arena *a, const char *path, const char *stdlib, const char *scope, tpl **t,
-                        cli_bundle *cb)
-{
-    diag d;
-    diag_init(&d);
-    ir *r = NULL;
-    unsigned char *bytes = NULL;
-    size_t len;
-    emit_opts eo = {.serial = 1, .scope = scope};
-    if (cli_compile(a, path, cli_stdlib(stdlib), CC_DEFAULT_MAX_STATES, t, &r, &d) ||
-        emit_bundle(r, &eo, &bytes, &len, &d)) {
-        cli_diag(&d);
-        ir_free(r);
-        return cli_exit(&d);
-    }
-    ir_free(r);
-    cmdai_error err;
-    int rc = cli_bundle_view(cb, bytes, len, &err);
-    free(bytes);
-    if (rc != CMDAI_OK) {
-        fprintf(stderr, "%s: internal error: emitted bundle does not validate: %s\n", cli_prog, err.text);
-        return EXIT_SOFTWARE;
-    }
-    return 0;
 }
 
 void cli_bundle_free(cli_bundle *cb)

@@ -96,6 +96,9 @@ template:
         match: curl ...
         risk: high
         action: warn
+        tests:
+          match: ["curl https://example.org"]
+          no_match: ["ls"]
   tests:
     deny: ["rm -rf /"]
     warn: ["curl https://example.org"]
@@ -177,6 +180,71 @@ expect_status 0 "--locked with a matching lock builds" "$CC" build "${BUILD_ARGS
 expect_status 0 "test runs the inline tests of a template whose base comes from the registry" \
     "$CC" test "${BUILD_ARGS[@]}" --locked team.yaml
 expect_status 66 "test without a registry cannot resolve org-base" "$CC" test --stdlib "$TMP/nostd" team.yaml
+
+# ---- every verb that loads a template resolves registry bases (docs/cli.md "Template sources") ----
+# cmdai.lock pins org-base 1.3.0 while 1.4.0 is the newest: each verb must use 1.3.0.
+cp cmdai.lock ro-before.lock
+expect_status 0 "lint: a template extending a registry template" "$CC" lint "${BUILD_ARGS[@]}" team.yaml
+grep -q "team.yaml: ok (" "$TMP/out" && ok "lint: ok line" || bad "lint: $(cat "$TMP/out" "$TMP/err")"
+expect_status 0 "lint --format json through the registry" "$CC" lint "${BUILD_ARGS[@]}" --format json team.yaml
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["files"][0]["ok"] and d["files"][0]["rules"]==3 else 1)' "$TMP/out" \
+    && ok "lint json: 3 rules (org-base 1.3.0 + team-a)" || bad "lint json: $(head -c 400 "$TMP/out")"
+expect_status 30 "explain: a rule of the pinned base decides" "$CC" explain "${BUILD_ARGS[@]}" team.yaml -- shred secret.txt
+grep -q "fs.shred-v130" "$TMP/out" && ok "explain used org-base 1.3.0 from cmdai.lock" || bad "explain: $(cat "$TMP/out")"
+expect_status 0 "inspect compiles a template through the registry" "$CC" inspect "${BUILD_ARGS[@]}" team.yaml
+grep -q "fs.shred-v130" "$TMP/out" && ok "inspect shows the pinned base's rules" || bad "inspect: $(head -c 400 "$TMP/out")"
+expect_status 0 "fmt loads a template extending a registry template" "$CC" fmt "${BUILD_ARGS[@]}" team.yaml
+grep -q "extends: \[org-base@^1.2\]" "$TMP/out" && ok "fmt printed the template" || bad "fmt: $(cat "$TMP/out")"
+expect_status 0 "report on a template extending a registry template" "$CC" report --framework SOC2 --format json \
+    "${BUILD_ARGS[@]}" team.yaml
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["bundle"]["name"]=="team-a" else 1)' "$TMP/out" \
+    && ok "report compiled team-a" || bad "report: $(head -c 400 "$TMP/out")"
+mkdir -p weak
+printf 'template:\n  name: team-weak\n  version: 0.1.0\n  extends: [org-base@^1.2]\n  tests:\n    deny: ["rm -rf /"]\n' > weak/team.yaml
+cp cmdai.lock weak/cmdai.lock
+expect_status 1 "diff: two templates on registry bases, a decision weakens" "$CC" diff "${BUILD_ARGS[@]}" --fail-weaker \
+    team.yaml weak/team.yaml
+grep -q "curl" "$TMP/out" && ok "diff witnesses the removed curl rule" || bad "diff: $(cat "$TMP/out")"
+expect_status 0 "diff: a template and the bundle built from it do not differ" "$CC" diff "${BUILD_ARGS[@]}" --exit-code \
+    team.yaml team.cpb
+expect_status 0 "test --coverage on a template extending a registry template" "$CC" test "${BUILD_ARGS[@]}" --coverage team.yaml
+grep -q "fs.shred-v130" "$TMP/out" && grep -q "net.curl" "$TMP/out" && ok "coverage lists the base's and the team's rules" \
+    || bad "coverage: $(cat "$TMP/out")"
+cmp -s ro-before.lock cmdai.lock && ok "read-only verbs left cmdai.lock as it was" || bad "cmdai.lock changed: $(cat cmdai.lock)"
+expect_status 0 "lint with a fresh --lockfile" "$CC" lint "${BUILD_ARGS[@]}" --lockfile ro.lock team.yaml
+[ ! -e ro.lock ] && ok "lint does not write a lockfile (only build and test do)" || bad "lint wrote ro.lock"
+expect_status 65 "lint --locked fails when resolution would change the lockfile" "$CC" lint "${BUILD_ARGS[@]}" --locked team14.yaml
+grep -q "forbids" "$TMP/err" && ok "lint --locked says why" || bad "lint --locked: $(cat "$TMP/err")"
+expect_status 78 "a registry base without any trusted publisher key" "$CC" explain --registry "$R" --cache "$TMP/cache" \
+    --lockfile nt.lock team.yaml -- ls
+grep -q "team.yaml:4:.*no publisher key is trusted" "$TMP/err" && ok "no-trust error points at the extends entry" \
+    || bad "no-trust msg: $(cat "$TMP/err")"
+# the configuration file serves every verb alike
+printf '{"registries": ["%s"], "trust": "%s", "cache": "%s"}\n' "$R" "$TMP/trust" "$TMP/cache" > regs.json
+CMDAI_REGISTRY_CONFIG=$TMP/regs.json expect_status 30 "explain with only the registry configuration file" \
+    "$CC" explain team.yaml -- rm -rf /
+expect_status 66 "a --registry-config that does not exist" "$CC" lint --registry-config "$TMP/nope.json" team.yaml
+# offline without a cache: the same clear error and exit 66 from every verb
+OFF=(--registry "$R" --registry-trust trust --cache "$TMP/cache-empty" --offline --lockfile "$TMP/off.lock")
+offline() { # LABEL VERB-ARGS...
+    local label=$1; shift
+    expect_status 66 "--offline without a cache: $label" "$CC" "$@"
+    grep -q "offline and not in the cache" "$TMP/err" && ok "$label: says offline and not in the cache" \
+        || bad "$label offline msg: $(cat "$TMP/err" "$TMP/out" | head -c 400)"
+}
+offline lint lint "${OFF[@]}" team.yaml
+offline explain explain "${OFF[@]}" team.yaml -- ls
+offline inspect inspect "${OFF[@]}" team.yaml
+offline fmt fmt "${OFF[@]}" team.yaml
+offline diff diff "${OFF[@]}" team.cpb team.yaml
+offline "test --coverage" test "${OFF[@]}" --coverage team.yaml
+offline report report --framework SOC2 "${OFF[@]}" team.yaml
+[ ! -e "$TMP/off.lock" ] && ok "no lockfile written offline" || bad "off.lock written"
+for v in lint fmt build test inspect explain diff report; do
+    "$CC" "$v" --help > help.txt 2>&1 || true
+    grep -q 'Template sources' help.txt && grep -q -- '--registry URL|DIR' help.txt || bad "$v --help lacks the source options"
+done
+ok "every verb that loads templates lists the source options in --help"
 
 # ---- attack: yanked version -----------------------------------------------------------
 expect_status 0 "yank 1.4.0" "$CC" yank --registry "$REG" org-base@1.4.0
