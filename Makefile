@@ -194,10 +194,12 @@ valgrind: $(TEST_BIN)
 # ---- fuzzing (clang libFuzzer) ---------------------------------------------
 FUZZ_BIN = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 60
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(RT_SRC) $(CC_SRC) $(RT_GEN_C) $(CC_GEN_C)
+# Harnesses of sources outside the two libraries name them here (the stem is the harness).
+FUZZ_EXTRA_fuzz_fleet = runtime/daemon/fleet_meta.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(RT_SRC) $(CC_SRC) $(RT_GEN_C) $(CC_GEN_C) runtime/daemon/fleet_meta.c
 	$(MAKE) BUILD=$(BUILD)/fuzzlib CC=clang SANITIZE=fuzzer-no-link,address,undefined CFLAGS="-O1 -g" $(BUILD)/fuzzlib/lib/libcmdaic.a $(BUILD)/fuzzlib/lib/libcmdai-policy.a
 	@mkdir -p $(dir $@)
-	clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) -I$(BUILD)/fuzzlib/gen -o $@ $< \
+	clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) -Iruntime/daemon -I$(BUILD)/fuzzlib/gen -o $@ $< $(FUZZ_EXTRA_$*) \
 	  $(BUILD)/fuzzlib/lib/libcmdaic.a $(BUILD)/fuzzlib/lib/libcmdai-policy.a $(PKG_LIBS) -lpthread
 
 fuzz: $(FUZZ_BIN)

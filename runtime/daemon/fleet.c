@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fleet_http.h"
+#include "fleet_meta.h"
 #include "sig.h"
 
 #define FLEET_ROOT_MAX (512u << 10)
@@ -56,22 +57,12 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The poll thread writes the versions; `status` reads them under the lock. */
 static void set_version(fleet *f, json_int_t *field, json_int_t v)
 {
     pthread_mutex_lock(&f->mu);
     *field = v;
     pthread_mutex_unlock(&f->mu);
-}
-
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
 }
 
 static void sha256_hex(const void *p, size_t n, char out[65])
@@ -126,119 +117,6 @@ static int write_file(const char *path, const void *data, size_t len)
     return 0;
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
-static json_t *sgn(const json_t *doc)
-{
-    return json_object_get(doc, "signed");
-}
-
-/* "2026-01-02T03:04:05Z" -> unix seconds; -1 when malformed. */
-static int64_t parse_iso(const char *s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *e = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
-    return e && !*e ? (int64_t)timegm(&tm) : -1;
-}
-
-/* Parse a metadata file: {"signed": {"_type": type, "version": N, "expires": T, ...}, "signatures": [...]}. */
-static json_t *parse_meta(const char *what, const char *buf, size_t len, const char *type, char *err, size_t cap)
-{
-    json_error_t je;
-    json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-    json_t *s = sgn(doc);
-    if (!doc || !json_is_object(s) || !json_is_array(json_object_get(doc, "signatures"))) {
-        fail(err, cap, "%s: malformed metadata%s%s", what, doc ? "" : ": ", doc ? "" : je.text);
-        json_decref(doc);
-        return NULL;
-    }
-    if (!jstr(s, "_type") || strcmp(jstr(s, "_type"), type) ||
-        !json_is_integer(json_object_get(s, "version")) || parse_iso(jstr(s, "expires")) < 0) {
-        fail(err, cap, "%s: not %s metadata (needs _type \"%s\", version, expires)", what, type, type);
-        json_decref(doc);
-        return NULL;
-    }
-    return doc;
-}
-
-/* Is doc signed by at least threshold distinct keys of `role` in root? */
-static int verify_role(const json_t *root_signed, const char *role, const json_t *doc, const char *what, char *err,
-                       size_t cap)
-{
-    json_t *r = json_object_get(json_object_get(root_signed, "roles"), role);
-    json_t *ids = json_object_get(r, "keyids"), *keys = json_object_get(root_signed, "keys");
-    json_int_t threshold = json_integer_value(json_object_get(r, "threshold"));
-    if (!json_is_array(ids) || threshold < 1)
-        return fail(err, cap, "root has no usable '%s' role", role);
-    char *payload = json_dumps(sgn(doc), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    if (!payload)
-        return fail(err, cap, "%s: cannot serialise", what);
-    json_int_t good = 0;
-    const char *seen[16];
-    size_t nseen = 0, i;
-    json_t *s;
-    char other[17] = "";
-    json_array_foreach(json_object_get(doc, "signatures"), i, s) {
-        const char *kid = jstr(s, "keyid"), *sigtext = jstr(s, "sig");
-        if (!kid || !sigtext)
-            continue;
-        bool listed = false, dup = false;
-        size_t k;
-        json_t *id;
-        json_array_foreach(ids, k, id)
-            listed = listed || !strcmp(json_string_value(id), kid);
-        for (size_t q = 0; q < nseen; q++)
-            dup = dup || !strcmp(seen[q], kid);
-        if (!listed) {
-            snprintf(other, sizeof other, "%s", kid);
-            continue;
-        }
-        if (dup || nseen == 16)
-            continue;
-        const char *b64 = jstr(json_object_get(json_object_get(keys, kid), "keyval"), "public");
-        char text[200];
-        rt_pubkey pk;
-        rt_sig sg;
-        cmdai_error e = {0};
-        size_t which;
-        if (!b64 || strlen(b64) > 100)
-            continue;
-        snprintf(text, sizeof text, "untrusted comment: fleet key\n%s\n", b64);
-        char kh[17];
-        if (rt_pubkey_parse(text, strlen(text), &pk, &e) != CMDAI_OK)
-            continue;
-        rt_keyid_hex(pk.keyid, kh);
-        if (strcmp(kh, kid) || rt_sig_parse(sigtext, strlen(sigtext), &sg, &e) != CMDAI_OK)
-            continue;
-        if (rt_sig_verify(&sg, &pk, 1, payload, strlen(payload), &which, &e) == CMDAI_OK) {
-            seen[nseen++] = kid;
-            good++;
-        }
-    }
-    free(payload);
-    if (good >= threshold)
-        return 0;
-    if (other[0])
-        return fail(err, cap, "%s: signed by key %s, which is not a %s key of root v%lld (wrong or revoked key); "
-                              "refused", what, other, role,
-                    (long long)json_integer_value(json_object_get(root_signed, "version")));
-    return fail(err, cap, "%s: %lld valid %s signature(s), %lld needed; refused", what, (long long)good, role,
-                (long long)threshold);
-}
-
-static int check_expiry(const json_t *doc, const char *what, char *err, size_t cap)
-{
-    int64_t ex = parse_iso(jstr(sgn(doc), "expires"));
-    if (ex <= (int64_t)time(NULL))
-        return fail(err, cap, "%s expired at %s (freeze attack or a stale mirror); refused", what,
-                    jstr(sgn(doc), "expires"));
-    return 0;
-}
-
 static void url_of(const fleet *f, const char *rel, char *out, size_t cap)
 {
     size_t n = strlen(f->url);
@@ -262,7 +140,7 @@ static int save_state(const fleet *f, const char *name, const char *buf, size_t 
     char p[PATH_MAX];
     state_path(f, name, p, sizeof p);
     if (write_file(p, buf, len))
-        return fail(err, cap, "%s: cannot write: %s", p, strerror(errno));
+        return fleet_fail(err, cap, "%s: cannot write: %s", p, strerror(errno));
     return 0;
 }
 
@@ -277,19 +155,19 @@ static int get(fleet *f, const char *rel, size_t max, const char *etag, fetch_re
         return 1;
     if (r->status == 200 || (r->status == 304 && etag))
         return 0;
-    return fail(err, cap, "%s: HTTP status %ld", url, r->status);
+    return fleet_fail(err, cap, "%s: HTTP status %ld", url, r->status);
 }
 
 /* Root's consistent_snapshot: snapshot and targets are fetched as
  * N.snapshot.json / N.targets.json, bundles by hash (TUF 5.5.1, 5.6.1, 5.7.3). */
 static bool consistent(const fleet *f)
 {
-    return json_is_true(json_object_get(sgn(f->root), "consistent_snapshot"));
+    return json_is_true(json_object_get(fleet_signed(f->root), "consistent_snapshot"));
 }
 
 static json_int_t version_of(const json_t *doc)
 {
-    return json_integer_value(json_object_get(sgn(doc), "version"));
+    return json_integer_value(json_object_get(fleet_signed(doc), "version"));
 }
 
 /* Same key ids for a role in two roots? */
@@ -313,15 +191,15 @@ static int update_root(fleet *f, char *err, size_t cap)
             return -1;
         if (g == 1)
             break;
-        json_t *nr = parse_meta(what, r.body, r.len, "root", err, cap);
+        json_t *nr = fleet_meta_parse(what, r.body, r.len, "root", err, cap);
         if (!nr) {
             free(r.body);
             return -1;
         }
         /* Signed by the trusted root's keys and by its own. */
-        if (verify_role(sgn(f->root), "root", nr, what, err, cap) || verify_role(sgn(nr), "root", nr, what, err, cap) ||
+        if (fleet_meta_verify(fleet_signed(f->root), "root", nr, what, err, cap) || fleet_meta_verify(fleet_signed(nr), "root", nr, what, err, cap) ||
             (version_of(nr) != f->root_v + 1 &&
-             fail(err, cap, "%s: says version %lld; refused", what, (long long)version_of(nr)))) {
+             fleet_fail(err, cap, "%s: says version %lld; refused", what, (long long)version_of(nr)))) {
             json_decref(nr);
             free(r.body);
             return -1;
@@ -334,30 +212,30 @@ static int update_root(fleet *f, char *err, size_t cap)
         free(r.body);
         /* Rotated timestamp or snapshot keys: forget their trusted versions
          * (TUF 5.3.11: recovery from a fast-forward attack). */
-        if (!same_role_keys(sgn(f->root), sgn(nr), "timestamp") || !same_role_keys(sgn(f->root), sgn(nr), "snapshot")) {
+        if (!same_role_keys(fleet_signed(f->root), fleet_signed(nr), "timestamp") || !same_role_keys(fleet_signed(f->root), fleet_signed(nr), "snapshot")) {
             set_version(f, &f->ts_v, 0);
             set_version(f, &f->snap_v, 0);
             f->ts_etag[0] = '\0';
         }
-        if (!same_role_keys(sgn(f->root), sgn(nr), "targets"))
+        if (!same_role_keys(fleet_signed(f->root), fleet_signed(nr), "targets"))
             set_version(f, &f->targets_v, 0);
         json_decref(f->root);
         f->root = nr;
         set_version(f, &f->root_v, version_of(nr));
     }
-    return check_expiry(f->root, "root.json", err, cap);
+    return fleet_meta_fresh(f->root, "root.json", err, cap);
 }
 
 static int download_target(fleet *f, json_t *targets, const char *name, const char *dest, char hash_out[65],
                            char *err, size_t cap)
 {
-    json_t *t = json_object_get(json_object_get(sgn(targets), "targets"), name);
+    json_t *t = json_object_get(json_object_get(fleet_signed(targets), "targets"), name);
     json_int_t len = json_integer_value(json_object_get(t, "length"));
-    const char *want = jstr(json_object_get(t, "hashes"), "sha256");
+    const char *want = fleet_jstr(json_object_get(t, "hashes"), "sha256");
     if (!t)
-        return fail(err, cap, "targets.json has no %s (scope '%s' not provisioned)", name, f->scope);
+        return fleet_fail(err, cap, "targets.json has no %s (scope '%s' not provisioned)", name, f->scope);
     if (len < 0 || len > FLEET_BUNDLE_MAX || !want || strlen(want) != 64 || strspn(want, "0123456789abcdef") != 64)
-        return fail(err, cap, "targets.json: bad length or hash for %s", name);
+        return fleet_fail(err, cap, "targets.json: bad length or hash for %s", name);
     char rel[300];
     const char *slash = strrchr(name, '/');
     if (consistent(f) && slash) /* targets/<scope>/<sha256>.policy.cpb: never rewritten in place */
@@ -367,18 +245,18 @@ static int download_target(fleet *f, json_t *targets, const char *name, const ch
     fetch_result r;
     int g = get(f, rel, (size_t)len, NULL, &r, err, cap);
     if (g)
-        return g > 0 ? fail(err, cap, "%s: not found on the server", rel) : -1;
+        return g > 0 ? fleet_fail(err, cap, "%s: not found on the server", rel) : -1;
     char got[65];
     sha256_hex(r.body, r.len, got);
     if ((json_int_t)r.len != len || strcmp(got, want)) {
         free(r.body);
-        return fail(err, cap, "%s: %zu bytes with sha256 %.16s..., targets.json says %lld bytes with "
+        return fleet_fail(err, cap, "%s: %zu bytes with sha256 %.16s..., targets.json says %lld bytes with "
                               "%.16s...; refused", rel, r.len, got, (long long)len, want);
     }
     int w = write_file(dest, r.body, r.len);
     free(r.body);
     if (w)
-        return fail(err, cap, "%s: cannot write: %s", dest, strerror(errno));
+        return fleet_fail(err, cap, "%s: cannot write: %s", dest, strerror(errno));
     if (hash_out)
         memcpy(hash_out, got, 65);
     return 0;
@@ -393,39 +271,39 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     fetch_result r;
     int g = get(f, "timestamp.json", FLEET_TIMESTAMP_MAX, f->ts_etag[0] ? f->ts_etag : NULL, &r, err, cap);
     if (g)
-        return g > 0 ? fail(err, cap, "timestamp.json: not found on the server") : -1;
+        return g > 0 ? fleet_fail(err, cap, "timestamp.json: not found on the server") : -1;
     json_t *ts = NULL, *snap = NULL, *targets = NULL;
     int rc = -1;
     if (r.status == 304) {
         json_t *old = load_state(f, "timestamp.json");
-        rc = old ? check_expiry(old, "timestamp.json", err, cap) : fail(err, cap, "no trusted timestamp.json");
+        rc = old ? fleet_meta_fresh(old, "timestamp.json", err, cap) : fleet_fail(err, cap, "no trusted timestamp.json");
         json_decref(old);
         if (!rc)
             snprintf(result, rcap, "not modified (timestamp v%lld)", (long long)f->ts_v);
         return rc;
     }
-    if (!(ts = parse_meta("timestamp.json", r.body, r.len, "timestamp", err, cap)) ||
-        verify_role(sgn(f->root), "timestamp", ts, "timestamp.json", err, cap))
+    if (!(ts = fleet_meta_parse("timestamp.json", r.body, r.len, "timestamp", err, cap)) ||
+        fleet_meta_verify(fleet_signed(f->root), "timestamp", ts, "timestamp.json", err, cap))
         goto out;
     if (version_of(ts) < f->ts_v) {
-        fail(err, cap, "timestamp.json: version %lld is older than the trusted version %lld (rollback attack); "
+        fleet_fail(err, cap, "timestamp.json: version %lld is older than the trusted version %lld (rollback attack); "
                        "refused", (long long)version_of(ts), (long long)f->ts_v);
         goto out;
     }
-    json_t *sm = json_object_get(json_object_get(sgn(ts), "meta"), "snapshot.json");
+    json_t *sm = json_object_get(json_object_get(fleet_signed(ts), "meta"), "snapshot.json");
     json_int_t sv = json_integer_value(json_object_get(sm, "version"));
     json_int_t slen = json_integer_value(json_object_get(sm, "length"));
-    const char *shash = jstr(json_object_get(sm, "hashes"), "sha256");
+    const char *shash = fleet_jstr(json_object_get(sm, "hashes"), "sha256");
     if (!sm || sv < 1 || slen < 1 || slen > FLEET_TARGETS_MAX || !shash) {
-        fail(err, cap, "timestamp.json: no usable snapshot.json entry");
+        fleet_fail(err, cap, "timestamp.json: no usable snapshot.json entry");
         goto out;
     }
     if (sv < f->snap_v) {
-        fail(err, cap, "timestamp.json names snapshot version %lld, older than the trusted %lld (rollback attack); "
+        fleet_fail(err, cap, "timestamp.json names snapshot version %lld, older than the trusted %lld (rollback attack); "
                        "refused", (long long)sv, (long long)f->snap_v);
         goto out;
     }
-    if (check_expiry(ts, "timestamp.json", err, cap))
+    if (fleet_meta_fresh(ts, "timestamp.json", err, cap))
         goto out;
     char tsbuf_etag[256];
     snprintf(tsbuf_etag, sizeof tsbuf_etag, "%s", r.etag);
@@ -443,32 +321,32 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     g = get(f, rel, (size_t)slen, NULL, &r, err, cap);
     if (g) {
         if (g > 0)
-            fail(err, cap, "snapshot.json: not found on the server");
+            fleet_fail(err, cap, "snapshot.json: not found on the server");
         goto out;
     }
     char got[65];
     sha256_hex(r.body, r.len, got);
     if ((json_int_t)r.len != slen || strcmp(got, shash)) {
-        fail(err, cap, "snapshot.json does not match the length and hash in timestamp.json (mix-and-match or "
+        fleet_fail(err, cap, "snapshot.json does not match the length and hash in timestamp.json (mix-and-match or "
                        "tampering); refused");
         goto out;
     }
-    if (!(snap = parse_meta("snapshot.json", r.body, r.len, "snapshot", err, cap)) ||
-        verify_role(sgn(f->root), "snapshot", snap, "snapshot.json", err, cap))
+    if (!(snap = fleet_meta_parse("snapshot.json", r.body, r.len, "snapshot", err, cap)) ||
+        fleet_meta_verify(fleet_signed(f->root), "snapshot", snap, "snapshot.json", err, cap))
         goto out;
     if (version_of(snap) != sv) {
-        fail(err, cap, "snapshot.json is version %lld, timestamp.json says %lld (mix-and-match); refused",
+        fleet_fail(err, cap, "snapshot.json is version %lld, timestamp.json says %lld (mix-and-match); refused",
              (long long)version_of(snap), (long long)sv);
         goto out;
     }
-    json_int_t tv = json_integer_value(json_object_get(json_object_get(json_object_get(sgn(snap), "meta"),
+    json_int_t tv = json_integer_value(json_object_get(json_object_get(json_object_get(fleet_signed(snap), "meta"),
                                                                        "targets.json"), "version"));
     if (tv < 1 || tv < f->targets_v) {
-        fail(err, cap, "snapshot.json names targets version %lld, older than the trusted %lld (rollback attack); "
+        fleet_fail(err, cap, "snapshot.json names targets version %lld, older than the trusted %lld (rollback attack); "
                        "refused", (long long)tv, (long long)f->targets_v);
         goto out;
     }
-    if (check_expiry(snap, "snapshot.json", err, cap) || save_state(f, "snapshot.json", r.body, r.len, err, cap))
+    if (fleet_meta_fresh(snap, "snapshot.json", err, cap) || save_state(f, "snapshot.json", r.body, r.len, err, cap))
         goto out;
     set_version(f, &f->snap_v, sv);
     free(r.body);
@@ -481,31 +359,31 @@ static int poll_once(fleet *f, char *err, size_t cap, char *result, size_t rcap)
     g = get(f, rel, FLEET_TARGETS_MAX, NULL, &r, err, cap);
     if (g) {
         if (g > 0)
-            fail(err, cap, "targets.json: not found on the server");
+            fleet_fail(err, cap, "targets.json: not found on the server");
         goto out;
     }
-    if (!(targets = parse_meta("targets.json", r.body, r.len, "targets", err, cap)) ||
-        verify_role(sgn(f->root), "targets", targets, "targets.json", err, cap))
+    if (!(targets = fleet_meta_parse("targets.json", r.body, r.len, "targets", err, cap)) ||
+        fleet_meta_verify(fleet_signed(f->root), "targets", targets, "targets.json", err, cap))
         goto out;
     if (version_of(targets) != tv) {
-        fail(err, cap, "targets.json is version %lld, snapshot.json says %lld (mix-and-match); refused",
+        fleet_fail(err, cap, "targets.json is version %lld, snapshot.json says %lld (mix-and-match); refused",
              (long long)version_of(targets), (long long)tv);
         goto out;
     }
-    if (check_expiry(targets, "targets.json", err, cap) || save_state(f, "targets.json", r.body, r.len, err, cap))
+    if (fleet_meta_fresh(targets, "targets.json", err, cap) || save_state(f, "targets.json", r.body, r.len, err, cap))
         goto out;
     set_version(f, &f->targets_v, tv);
     /* the scope's bundle, unless it is the active one or one the runtime refused */
     char name[200], nsig[220];
     snprintf(name, sizeof name, "%s/policy.cpb", f->scope);
     snprintf(nsig, sizeof nsig, "%s/policy.cpb.minisig", f->scope);
-    const char *want = jstr(json_object_get(json_object_get(json_object_get(sgn(targets), "targets"), name),
+    const char *want = fleet_jstr(json_object_get(json_object_get(json_object_get(fleet_signed(targets), "targets"), name),
                                             "hashes"), "sha256");
     pthread_mutex_lock(&f->mu);
     bool active = want && !strcmp(want, f->active_hash), refused = want && !strcmp(want, f->refused_hash);
     pthread_mutex_unlock(&f->mu);
     if (refused) { /* already tried: the runtime refused it (signature, expiry, serial) */
-        fail(err, cap, "targets v%lld names a bundle (sha256 %.16s...) that the runtime refused", (long long)tv,
+        fleet_fail(err, cap, "targets v%lld names a bundle (sha256 %.16s...) that the runtime refused", (long long)tv,
              want);
         goto out;
     }
@@ -610,7 +488,7 @@ int fleet_activate(fleet *f, int (*reload)(void *), void *arg)
     int rc = 0;
     if (rename(ns, s) < 0 || rename(n, f->bundle) < 0) {
         rc = -1;
-        fail(f->last_error, sizeof f->last_error, "cannot put the downloaded bundle in place: %s", strerror(errno));
+        fleet_fail(f->last_error, sizeof f->last_error, "cannot put the downloaded bundle in place: %s", strerror(errno));
     } else if (reload) {
         rc = reload(arg);
     }
@@ -670,20 +548,20 @@ static int mkdirs(char *p)
 fleet *fleet_start(const fleet_opts *o, const char *bundle_path, char *err, size_t errcap)
 {
     if (!o->url || !fetch_is_url(o->url)) {
-        fail(err, errcap, "--fleet needs an http:// or https:// URL");
+        fleet_fail(err, errcap, "--fleet needs an http:// or https:// URL");
         return NULL;
     }
     if (!o->root_path || !o->scope || !o->scope[0] || strchr(o->scope, '/') || strstr(o->scope, "..")) {
-        fail(err, errcap, "--fleet needs --fleet-root ROOT.json and --scope NAME");
+        fleet_fail(err, errcap, "--fleet needs --fleet-root ROOT.json and --scope NAME");
         return NULL;
     }
     if (rt_sodium_init() < 0) {
-        fail(err, errcap, "cannot initialise libsodium");
+        fleet_fail(err, errcap, "cannot initialise libsodium");
         return NULL;
     }
     fleet *f = calloc(1, sizeof *f);
     if (!f) {
-        fail(err, errcap, "out of memory");
+        fleet_fail(err, errcap, "out of memory");
         return NULL;
     }
     snprintf(f->url, sizeof f->url, "%s", o->url);
@@ -697,7 +575,7 @@ fleet *fleet_start(const fleet_opts *o, const char *bundle_path, char *err, size
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
     if (mkdirs(f->state) < 0) {
-        fail(err, errcap, "%s: cannot create: %s", f->state, strerror(errno));
+        fleet_fail(err, errcap, "%s: cannot create: %s", f->state, strerror(errno));
         goto bad;
     }
     /* The trusted root: the one kept in the state (it may have rotated), else --fleet-root. */
@@ -708,20 +586,20 @@ fleet *fleet_start(const fleet_opts *o, const char *bundle_path, char *err, size
     if (!f->root) {
         f->root = json_load_file(o->root_path, JSON_REJECT_DUPLICATES, &je);
         if (!f->root) {
-            fail(err, errcap, "%s:%d: %s", o->root_path, je.line, je.text);
+            fleet_fail(err, errcap, "%s:%d: %s", o->root_path, je.line, je.text);
             goto bad;
         }
         char *txt = json_dumps(f->root, JSON_INDENT(1) | JSON_SORT_KEYS);
         int w = txt ? write_file(p, txt, strlen(txt)) : -1;
         free(txt);
         if (w) {
-            fail(err, errcap, "%s: cannot write", p);
+            fleet_fail(err, errcap, "%s: cannot write", p);
             goto bad;
         }
     }
-    json_t *rs = sgn(f->root);
-    if (!rs || strcmp(jstr(rs, "_type") ? jstr(rs, "_type") : "", "root") ||
-        verify_role(rs, "root", f->root, "trusted root.json", err, errcap))
+    json_t *rs = fleet_signed(f->root);
+    if (!rs || strcmp(fleet_jstr(rs, "_type") ? fleet_jstr(rs, "_type") : "", "root") ||
+        fleet_meta_verify(rs, "root", f->root, "trusted root.json", err, errcap))
         goto bad;
     f->root_v = version_of(f->root);
     const char *names[3] = {"timestamp.json", "snapshot.json", "targets.json"};
@@ -744,7 +622,7 @@ fleet *fleet_start(const fleet_opts *o, const char *bundle_path, char *err, size
             fleet_activate(f, NULL, NULL);
     }
     if (pthread_create(&f->th, NULL, run, f)) {
-        fail(err, errcap, "cannot start the fleet thread");
+        fleet_fail(err, errcap, "cannot start the fleet thread");
         goto bad;
     }
     f->started = true;
