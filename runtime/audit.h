@@ -108,6 +108,10 @@ void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n);
 void rt_abuf_json_cstr(rt_abuf *b, const char *s);
 void rt_abuf_release(rt_abuf *b);
 
+/* rt_audit_redact appending to `out` (which it may grow; out->oom on failure):
+ * the writer reuses one buffer per thread instead of a malloc per record. */
+void rt_audit_redact_into(rt_abuf *out, const char *in, size_t len, unsigned *nred);
+
 /* ---- verification (audit_verify.c) ------------------------------------- */
 
 /* Signed message of a checkpoint (docs/audit.md "Checkpoints"). */

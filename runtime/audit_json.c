@@ -101,6 +101,14 @@ size_t rt_utf8_seq(const unsigned char *s, size_t n)
     return k;
 }
 
+/* Bytes copied as they are: printable ASCII except '"' and '\\' (and DEL,
+ * which JSON allows).  One table load per byte instead of four compares. */
+static const unsigned char plain[256] = {
+    [0x20 ... 0x21] = 1,
+    [0x23 ... 0x5b] = 1,
+    [0x5d ... 0x7f] = 1,
+};
+
 void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n)
 {
     if (!s) {
@@ -119,7 +127,7 @@ void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n)
         /* A run of bytes that need no escaping, copied at once (the daemon
          * escapes every message and command twice per decision). */
         size_t j = i;
-        while (j < n && u[j] >= 0x20 && u[j] < 0x80 && u[j] != '"' && u[j] != '\\')
+        while (j < n && plain[u[j]])
             j++;
         if (j > i) {
             memcpy(o, u + i, j - i);

@@ -116,6 +116,8 @@ static const struct {
 static size_t token_at(const char *s, size_t len, size_t i)
 {
     for (size_t k = 0; k < sizeof tokens / sizeof *tokens; k++) {
+        if (s[i] != tokens[k].prefix[0])
+            continue; /* most words start with none of the prefixes' first bytes */
         size_t pl = strlen(tokens[k].prefix);
         if (len - i < pl || memcmp(s + i, tokens[k].prefix, pl) != 0)
             continue;
@@ -189,6 +191,8 @@ static bool mentions_program(const char *s, size_t len, const char *const *progs
         if (i && !is_word_end((unsigned char)s[i - 1]) && s[i - 1] != '/')
             continue;
         for (size_t k = 0; k < nprogs; k++) {
+            if (s[i] != progs[k][0])
+                continue;
             size_t n = strlen(progs[k]);
             if (len - i >= n && !memcmp(s + i, progs[k], n) && (i + n == len || is_word_end((unsigned char)s[i + n])))
                 return true;
@@ -197,13 +201,13 @@ static bool mentions_program(const char *s, size_t len, const char *const *progs
     return false;
 }
 
-char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred)
+void rt_audit_redact_into(rt_abuf *out, const char *s, size_t len, unsigned *nred)
 {
     static const char *const mysql[] = {"mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump", "mysqlimport"};
     static const char *const sshpass[] = {"sshpass"};
     bool my = mentions_program(s, len, mysql, sizeof mysql / sizeof *mysql);
     bool sp = mentions_program(s, len, sshpass, 1);
-    red r = {{0}, 0, s, 0};
+    red r = {*out, 0, s, 0};
     rt_abuf_put(&r.out, "", 0);
     bool redact_next = false; /* the previous word was a secret-taking flag */
     bool userpass_next = false; /* ... was curl's -u / --user: keep the user, redact after ':' */
@@ -290,7 +294,7 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
                                                "private-token:", "x-auth-token:", "cookie:", "bearer ", "basic ",
                                                "token "};
             for (size_t k = 0; k < sizeof hdrs / sizeof *hdrs; k++) {
-                if (!prefix_ci(s, len, i, hdrs[k]))
+                if (tolower(c) != hdrs[k][0] || !prefix_ci(s, len, i, hdrs[k]))
                     continue;
                 size_t j = i + strlen(hdrs[k]);
                 while (j < len && s[j] == ' ')
@@ -351,13 +355,20 @@ char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred
     next:;
     }
     keep(&r, len);
-    if (r.out.oom) {
-        rt_abuf_release(&r.out);
+    *out = r.out;
+    if (nred)
+        *nred = r.n;
+}
+
+char *rt_audit_redact(const char *s, size_t len, size_t *out_len, unsigned *nred)
+{
+    rt_abuf b = {0};
+    rt_audit_redact_into(&b, s, len, nred);
+    if (b.oom) {
+        rt_abuf_release(&b);
         return NULL;
     }
     if (out_len)
-        *out_len = r.out.len;
-    if (nred)
-        *nred = r.n;
-    return r.out.p;
+        *out_len = b.len;
+    return b.p;
 }
