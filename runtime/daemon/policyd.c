@@ -73,6 +73,7 @@ typedef struct shard {
     client **touched;
     size_t ntouched, touched_cap;
     bool any_dead;
+    rt_abuf out; /* an answer being formatted, reused from answer to answer */
 } shard;
 
 struct server {
@@ -305,7 +306,10 @@ static void answer(server *s, client *c, json_t *o)
 static void answer_verdict(server *s, client *c, const cmdai_verdict *v, int rc, json_t *id, long long seq)
 {
     static const char *const reasons[] = {"rule", "default", "dynamic", "tools", "error"};
-    rt_abuf b = {0};
+    rt_abuf b = c->sh->out; /* the shard's buffer: no malloc per answer */
+    if (b.oom || b.cap > WBUF_HIGH)
+        rt_abuf_release(&b);
+    b.len = 0;
     rt_abuf_puts(&b, "{\"action\":\"");
     rt_abuf_puts(&b, cmdai_action_name(v->action));
     rt_abuf_puts(&b, "\",\"risk\":\"");
@@ -364,7 +368,7 @@ static void answer_verdict(server *s, client *c, const cmdai_verdict *v, int rc,
         client_kill(s, c);
     else
         answer_text(s, c, b.p, b.len);
-    rt_abuf_release(&b);
+    c->sh->out = b;
 }
 
 static json_t *error_answer(const char *text, json_t *id)
@@ -1005,6 +1009,7 @@ int main(int argc, char **argv)
         sweep(sh, now_ms(), false);
         close(sh->ep);
         free(sh->touched);
+        rt_abuf_release(&sh->out);
     }
     free(s.shards);
     cmdai_close(s.b);
