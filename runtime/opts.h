@@ -11,11 +11,13 @@
 
 enum {
     RT_OPT_LONG_SINGLE_DASH = 1u << 0, /* "-name" is one option, never a cluster */
-    RT_OPT_NO_FLAGS = 1u << 1          /* every word is positional (echo, printf, dd) */
+    RT_OPT_NO_FLAGS = 1u << 1,         /* every word is positional (echo, printf, dd) */
+    RT_OPT_ATTACHED = 1u << 2          /* some short option's value is attached-only (rt_opts_attached_value) */
 };
 
 typedef struct rt_prog_opts {
     const char *prog;
+    size_t plen;                     /* strlen(prog) */
     unsigned flags;
     const char *short_val;           /* short options taking a value, e.g. "Cf" for tar */
     const char *const *long_val;     /* options (with dashes) taking a value; NULL-terminated; may be NULL */
