@@ -63,13 +63,9 @@ static size_t peek_kw(const sh_par *p, char kw[12])
     return k;
 }
 
-static int kw_in(const char *kw, const char *const *list)
-{
-    for (; *list; list++)
-        if (strcmp(kw, *list) == 0)
-            return 1;
-    return 0;
-}
+/* Is kw[0..kl) the reserved word s (a literal)?  Lengths first; the
+ * fixed-size memcmp compiles inline. */
+#define KW(s) (kl == sizeof s - 1 && memcmp(kw, s, sizeof s - 1) == 0)
 
 static void skip_newlines(sh_ctx *c, sh_par *p)
 {
@@ -297,7 +293,6 @@ static int simple(sh_ctx *c, sh_par *p)
 
 static int parse_stage(sh_ctx *c, sh_par *p)
 {
-    static const char *const skip[] = {"!", "if", "then", "elif", "else", "do", "while", "until", NULL};
     char kw[12];
     for (;;) {
         if (rt_sh_err(c))
@@ -311,41 +306,42 @@ static int parse_stage(sh_ctx *c, sh_par *p)
             continue;
         }
         size_t kl = peek_kw(p, kw);
-        if (kl) {
-            if (kw_in(kw, skip)) {
+        if (kl && kl <= 8) { /* "function" is the longest */
+            if (KW("!") || KW("if") || KW("then") || KW("elif") || KW("else") || KW("do") || KW("while") ||
+                KW("until")) {
                 p->i += kl;
                 continue;
             }
-            if (strcmp(kw, "fi") == 0 || strcmp(kw, "done") == 0 || strcmp(kw, "esac") == 0) {
+            if (KW("fi") || KW("done") || KW("esac")) {
                 p->i += kl;
                 if (kw[0] == 'e' && p->case_depth > 0)
                     p->case_depth--;
                 return compound_tail(c, p, 0);
             }
-            if (strcmp(kw, "}") == 0) {
+            if (KW("}")) {
                 p->i += kl;
                 if (p->term == TERM_BRACE)
                     return T_RBRACE;
                 continue; /* stray: judge what follows rather than drop it */
             }
-            if (strcmp(kw, "{") == 0) {
+            if (KW("{")) {
                 p->i += kl;
                 return group(c, p, TERM_BRACE);
             }
-            if (strcmp(kw, "for") == 0 || strcmp(kw, "select") == 0) {
+            if (KW("for") || KW("select")) {
                 p->i += kl;
                 return for_head(c, p);
             }
-            if (strcmp(kw, "case") == 0) {
+            if (KW("case")) {
                 p->i += kl;
                 case_head(c, p);
                 continue;
             }
-            if (strcmp(kw, "function") == 0) {
+            if (KW("function")) {
                 p->i += kl;
                 return function_kw(c, p);
             }
-            if (strcmp(kw, "coproc") == 0) {
+            if (KW("coproc")) {
                 p->i += kl;
                 rt_sh_skip_blanks(p);
                 size_t k = peek_kw(p, kw), j = k;
