@@ -17,32 +17,45 @@ enum {
     W_ENV_S = 1u << 3   /* env -S STRING splits STRING into a command */
 };
 
+#define S(name) name, sizeof name - 1 /* name and its length */
 static const struct special {
     const char *name;
-    unsigned char kind, wflags;
-} specials[] = { /* note [specials]: special() compares lengths before bytes */
-    {"sudo", K_WRAP, W_ASSIGN}, {"doas", K_WRAP, W_ASSIGN}, {"env", K_WRAP, W_ASSIGN | W_ENV_S},
-    {"nohup", K_WRAP, 0},       {"time", K_WRAP, 0},        {"nice", K_WRAP, 0},
-    {"ionice", K_WRAP, 0},      {"timeout", K_WRAP, W_POS1}, {"exec", K_WRAP, 0},
-    {"command", K_WRAP, W_CMDV}, {"builtin", K_WRAP, 0},    {"stdbuf", K_WRAP, 0},
-    {"chroot", K_WRAP, W_POS1}, {"strace", K_WRAP, 0},      {"ltrace", K_WRAP, 0},
-    {"setsid", K_WRAP, 0},      {"unbuffer", K_WRAP, 0},    {"sshpass", K_WRAP, 0},
-    {"torsocks", K_WRAP, 0},    {"busybox", K_WRAP, 0},     {"watch", K_WATCH, 0},
-    {"xargs", K_XARGS, 0},      {"sh", K_SHELL, 0},         {"bash", K_SHELL, 0},
-    {"zsh", K_SHELL, 0},        {"dash", K_SHELL, 0},       {"ksh", K_SHELL, 0},
-    {"fish", K_SHELL, 0},       {"ash", K_SHELL, 0},        {"mksh", K_SHELL, 0},
-    {"csh", K_SHELL, 0},        {"tcsh", K_SHELL, 0},       {"su", K_SU, 0},
-    {"eval", K_EVAL, 0},        {"find", K_FIND, 0},        {"ssh", K_SSH, 0},
+    unsigned char len, kind, wflags;
+} specials[] = { /* note [specials]: sorted by strcmp of name, special() bsearches */
+    {S("ash"), K_SHELL, 0}, {S("bash"), K_SHELL, 0}, {S("builtin"), K_WRAP, 0},
+    {S("busybox"), K_WRAP, 0}, {S("chroot"), K_WRAP, W_POS1}, {S("command"), K_WRAP, W_CMDV},
+    {S("csh"), K_SHELL, 0}, {S("dash"), K_SHELL, 0}, {S("doas"), K_WRAP, W_ASSIGN},
+    {S("env"), K_WRAP, W_ASSIGN | W_ENV_S}, {S("eval"), K_EVAL, 0}, {S("exec"), K_WRAP, 0},
+    {S("find"), K_FIND, 0}, {S("fish"), K_SHELL, 0}, {S("ionice"), K_WRAP, 0},
+    {S("ksh"), K_SHELL, 0}, {S("ltrace"), K_WRAP, 0}, {S("mksh"), K_SHELL, 0},
+    {S("nice"), K_WRAP, 0}, {S("nohup"), K_WRAP, 0}, {S("setsid"), K_WRAP, 0},
+    {S("sh"), K_SHELL, 0}, {S("ssh"), K_SSH, 0}, {S("sshpass"), K_WRAP, 0},
+    {S("stdbuf"), K_WRAP, 0}, {S("strace"), K_WRAP, 0}, {S("su"), K_SU, 0},
+    {S("sudo"), K_WRAP, W_ASSIGN}, {S("tcsh"), K_SHELL, 0}, {S("time"), K_WRAP, 0},
+    {S("timeout"), K_WRAP, W_POS1}, {S("torsocks"), K_WRAP, 0}, {S("unbuffer"), K_WRAP, 0},
+    {S("watch"), K_WATCH, 0}, {S("xargs"), K_XARGS, 0}, {S("zsh"), K_SHELL, 0},
 };
 
 static const struct special *special(const unsigned char *name, size_t n)
 {
+    size_t lo = 0, hi = sizeof specials / sizeof specials[0];
     if (n < 2 || n > 8)
         return NULL; /* every name in specials[] is 2..8 bytes */
-    for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++) {
-        const char *s = specials[i].name;
-        if (s[0] == (char)name[0] && s[1] == (char)name[1] && strlen(s) == n && memcmp(s, name, n) == 0)
-            return &specials[i];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct special *s = &specials[mid];
+        int r = (int)name[0] - (unsigned char)s->name[0];
+        if (r == 0) {
+            r = memcmp(name, s->name, n < s->len ? n : s->len);
+            if (r == 0)
+                r = n < s->len ? -1 : n > s->len;
+        }
+        if (r == 0)
+            return s;
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     return NULL;
 }
@@ -94,7 +107,15 @@ static uint32_t partition(sh_ctx *c, uint32_t t0, uint32_t t1, uint32_t mask, in
 /* memcmp order of the bytes as emitted (SH_MARK is written "..."). */
 static int emitted_cmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
 {
-    size_t i = 0, j = 0, ia = 0, ib = 0;
+    size_t i = 0, j = 0, ia = 0, ib = 0, m = an < bn ? an : bn;
+    /* The common prefix with no SH_MARK in it compares as it is. */
+    while (i < m && a[i] == b[i] && a[i] != SH_MARK)
+        i++;
+    if (i == m)
+        return (an > m) - (bn > m);
+    if (a[i] != SH_MARK && b[i] != SH_MARK)
+        return a[i] - b[i];
+    j = i;
     for (;;) {
         int ea = i >= an, eb = j >= bn;
         if (ea || eb)

@@ -1396,8 +1396,16 @@ static void test_opts_table(void **state)
     for (size_t i = 1; i < n; i++) /* note [opts table order] in opts.c */
         if (strcmp(t[i - 1].prog, t[i].prog) >= 0)
             fail_msg("opts table out of order at %s, %s", t[i - 1].prog, t[i].prog);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(t[i].plen, strlen(t[i].prog));
         assert_ptr_equal(rt_opts_find(t[i].prog, strlen(t[i].prog)), &t[i]);
+        /* one byte more or less, or a byte past the table's last name, is not a program */
+        assert_ptr_not_equal(rt_opts_find(t[i].prog, strlen(t[i].prog) - 1), &t[i]);
+    }
+    assert_null(rt_opts_find("", 0));
+    assert_null(rt_opts_find("\xff", 1));
+    assert_null(rt_opts_find("mysqlx", 6));
+    assert_null(rt_opts_find("Tar", 3));
     assert_null(rt_opts_find("nosuchprog", 10));
     assert_null(rt_opts_find("ta", 2));
     assert_null(rt_opts_find("tarx", 4));
@@ -1417,9 +1425,58 @@ static void test_opts_table(void **state)
     assert_false(rt_opts_takes_value(find, "-delete", 7));
     assert_true(rt_opts_find("terraform", 9)->flags & RT_OPT_LONG_SINGLE_DASH);
     assert_true(rt_opts_find("echo", 4)->flags & RT_OPT_NO_FLAGS);
+    /* attached-only values: the flag on the entry and the letter both count */
+    static const char *const attached[] = {"mariadb", "mysql", "mysqldump"};
+    for (size_t i = 0; i < sizeof attached / sizeof attached[0]; i++) {
+        const rt_prog_opts *po = rt_opts_find(attached[i], strlen(attached[i]));
+        assert_non_null(po);
+        assert_true(po->flags & RT_OPT_ATTACHED);
+        assert_true(rt_opts_attached_value(po, 'p'));
+        assert_false(rt_opts_attached_value(po, 'u'));
+    }
     assert_false(rt_opts_takes_value(rt_opts_find("docker", 6), "-f", 2));
     assert_true(rt_opts_takes_value(rt_opts_find("curl", 4), "-o", 2));
     assert_false(rt_opts_takes_value(rt_opts_find("curl", 4), "-O", 2));
+}
+
+static int has_line(const char *all, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *l = all; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (strncmp(l, line, n) == 0 && (l[n] == '\n' || l[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Every program the normalizer looks through (shell_cmd.c specials[]) is
+ * found by its name, and only by its exact name: "rm x" is judged as a unit
+ * of its own. */
+static void test_specials(void **state)
+{
+    (void)state;
+    static const char *const runs[] = {
+        "ash -c 'rm x'", "bash -c 'rm x'", "builtin rm x", "busybox rm x", "chroot / rm x", "command rm x",
+        "csh -c 'rm x'", "dash -c 'rm x'", "doas rm x", "env rm x", "eval rm x", "exec rm x",
+        "find . -exec rm x ';'", "fish -c 'rm x'", "ionice rm x", "ksh -c 'rm x'", "ltrace rm x",
+        "mksh -c 'rm x'", "nice rm x", "nohup rm x", "setsid rm x", "sh -c 'rm x'", "ssh host rm x",
+        "sshpass rm x", "stdbuf rm x", "strace rm x", "su -c 'rm x'", "sudo rm x", "tcsh -c 'rm x'",
+        "time rm x", "timeout 5 rm x", "torsocks rm x", "unbuffer rm x", "watch rm x", "xargs rm x",
+        "zsh -c 'rm x'", "/usr/bin/sudo rm x",
+    };
+    static const char *const not_runs[] = {
+        "a rm x", "as -c 'rm x'", "bashx -c 'rm x'", "Sudo rm x", "sud rm x", "sudoo rm x", "zs -c 'rm x'",
+        "zshh -c 'rm x'", "torsockss rm x", "unbuffe rm x", "s rm x", "ssh",
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        assert_int_equal(rt_norm_run(&norm, runs[i], strlen(runs[i])), CMDAI_OK);
+        if (!has_line(render_all(&norm), "rm :: x"))
+            fail_msg("%s: no unit rm :: x in\n%s", runs[i], render_all(&norm));
+    }
+    for (size_t i = 0; i < sizeof not_runs / sizeof not_runs[0]; i++) {
+        assert_int_equal(rt_norm_run(&norm, not_runs[i], strlen(not_runs[i])), CMDAI_OK);
+        if (has_line(render_all(&norm), "rm :: x"))
+            fail_msg("%s: unexpected unit rm :: x in\n%s", not_runs[i], render_all(&norm));
+    }
 }
 
 int main(void)
@@ -1430,6 +1487,7 @@ int main(void)
         cmocka_unit_test(test_render_bounds),  cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_too_deep),       cmocka_unit_test(test_too_complex),
         cmocka_unit_test(test_arbitrary_bytes), cmocka_unit_test(test_opts_table),
+        cmocka_unit_test(test_specials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
