@@ -49,19 +49,22 @@ static int wsrc(sh_ctx *c, const sh_par *p, int b)
     return wput(c, b);
 }
 
-/* Bytes that rt_sh_lex_word copies as they are, with no other effect:
- * everything from RT_C_MIN_TOKEN up except blanks and operators
- * (rt_sh_is_meta), quoting and expansion (\\ ' " $ `), what an assignment
- * or a glob is made of (= + * ? [ ]).  A run of them is copied at once. */
-static const unsigned char plain[256] = {
+/* Byte classes for rt_sh_lex_word.  C_PLAIN: copied as it is, with no other
+ * effect: everything from RT_C_MIN_TOKEN up except blanks and operators
+ * (rt_sh_is_meta), quoting and expansion (\\ ' " $ `), and what an
+ * assignment or a glob is made of (= + * ? [ ]); a run of them is copied at
+ * once.  C_NAME / C_NAME1: a shell NAME's bytes ([A-Za-z0-9_]) / its first
+ * byte ([A-Za-z_]), for NAME=value. */
+enum { C_PLAIN = 1, C_NAME = 2, C_NAME1 = 4 };
+static const unsigned char cls[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, /* 00 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 10 */
     0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, /* 20 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, /* 30 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 40 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, /* 50 */
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 70 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 0, 0, 0, 0, 0, /* 30 */
+    1, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 40 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 1, 7, /* 50 */
+    0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 60 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 1, 0, 1, 1, 1, /* 70 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 90 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* a0 */
@@ -69,7 +72,7 @@ static const unsigned char plain[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* c0 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* d0 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* e0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 /* f0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* f0 */
 };
 
 /* wsrc() over a run of bytes, in one bounds check. */
@@ -505,18 +508,28 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
         int b = rt_sh_at(p, 0);
         if (b < 0 || rt_sh_err(c))
             break;
-        if (plain[b]) {
+        if (cls[b] & C_PLAIN) {
             const unsigned char *s = p->s;
             size_t i = p->i, k = i + 1;
-            while (k < p->n && plain[s[k]])
-                k++;
+            if (p->n - i <= RT_NORM_SCRATCH - c->stop) { /* room for any run: scan and copy at once */
+                unsigned char *o = c->n->scratch + c->stop;
+                o[0] = (unsigned char)b;
+                while (k < p->n && (cls[s[k]] & C_PLAIN)) {
+                    o[k - i] = s[k];
+                    k++;
+                }
+                c->stop += (uint32_t)(k - i);
+            } else {
+                while (k < p->n && (cls[s[k]] & C_PLAIN))
+                    k++;
+                wsrc_run(c, p, s + i, k - i);
+            }
             for (size_t q = i; q < k && name_ok; q++) {
-                if (is_name_start(s[q]) || (nlen > 0 && is_name(s[q])))
+                if (cls[s[q]] & (nlen ? C_NAME : C_NAME1))
                     nlen++;
                 else
                     name_ok = 0;
             }
-            wsrc_run(c, p, s + i, k - i);
             p->i = k;
             continue;
         }
