@@ -244,17 +244,16 @@ static int key_cmp(const char *k, size_t klen, const char *name)
     return klen < nlen ? -1 : klen > nlen;
 }
 
-/* key_cmp against an entry, its first byte compared inline: most probes of
- * the binary search end there, with no call. */
+/* key_cmp against an entry, inline and with its stored length: names are
+ * short and most probes of the binary search end at the first byte. */
 static int entry_cmp(const char *k, size_t klen, const rt_prog_opts *e)
 {
-    unsigned char a = (unsigned char)k[0], b = (unsigned char)e->prog[0];
-    if (a != b)
-        return a < b ? -1 : 1;
-    size_t m = klen < e->plen ? klen : e->plen;
-    int r = memcmp(k, e->prog, m);
-    if (r)
-        return r;
+    const unsigned char *a = (const unsigned char *)k, *b = (const unsigned char *)e->prog;
+    size_t m = klen < e->plen ? klen : e->plen, i = 0;
+    while (i < m && a[i] == b[i])
+        i++;
+    if (i < m)
+        return a[i] < b[i] ? -1 : 1;
     return klen < e->plen ? -1 : klen > e->plen;
 }
 

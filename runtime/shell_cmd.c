@@ -68,19 +68,20 @@ int rt_sh_is_shell(const unsigned char *name, size_t len)
 
 static const unsigned char *txt(const sh_ctx *c, uint32_t t) { return c->n->scratch + c->n->tok[t].off; }
 
-static int is_static(const sh_ctx *c, uint32_t t, const char *s)
+/* Is word t the static text s (n bytes; callers pass S("literal"))? */
+static int is_static(const sh_ctx *c, uint32_t t, const char *s, size_t n)
 {
     const rt_norm_tok *w = &c->n->tok[t];
-    return !(w->flags & TF_DYN) && w->len == strlen(s) && memcmp(c->n->scratch + w->off, s, w->len) == 0;
+    return !(w->flags & TF_DYN) && w->len == n && memcmp(c->n->scratch + w->off, s, n) == 0;
 }
 
 static int is_find_exec(const sh_ctx *c, uint32_t t)
 {
-    return is_static(c, t, "-exec") || is_static(c, t, "-execdir") || is_static(c, t, "-ok") ||
-           is_static(c, t, "-okdir");
+    return is_static(c, t, S("-exec")) || is_static(c, t, S("-execdir")) || is_static(c, t, S("-ok")) ||
+           is_static(c, t, S("-okdir"));
 }
 
-static int is_find_end(const sh_ctx *c, uint32_t t) { return is_static(c, t, ";") || is_static(c, t, "+"); }
+static int is_find_end(const sh_ctx *c, uint32_t t) { return is_static(c, t, S(";")) || is_static(c, t, S("+")); }
 
 /* Stable partition of tok[t0..t1): tokens with (flags & mask) != 0 first when
  * set_first, else last.  In place: each token that moves down shifts the run
@@ -230,8 +231,8 @@ static void collect_items(sh_ctx *c, const prog *pr, uint32_t f0, uint32_t f1, u
                 uint32_t q = j + 1; /* -exec sudo rm: name rm (a wrapper with options stays) */
                 while (q + 1 < f1 && !is_find_end(c, q + 1) && !(c->n->tok[q + 1].flags & TF_DYN) &&
                        c->n->tok[q + 1].len && txt(c, q + 1)[0] != '-' &&
-                       (is_static(c, q, "sudo") || is_static(c, q, "doas") || is_static(c, q, "nohup") ||
-                        is_static(c, q, "nice") || is_static(c, q, "command") || is_static(c, q, "time")))
+                       (is_static(c, q, S("sudo")) || is_static(c, q, S("doas")) || is_static(c, q, S("nohup")) ||
+                        is_static(c, q, S("nice")) || is_static(c, q, S("command")) || is_static(c, q, S("time"))))
                     q++;
                 if (q < f1 && !is_find_end(c, q) && !(c->n->tok[q].flags & TF_DYN)) {
                     /* ... and named here too, "-exec=rm", so that a rule on
