@@ -91,6 +91,15 @@ typedef struct builder {
     u32vec sp_pool;
     u32vec ds_pool, ds_off, ds_len; /* seeds each DFA state was built from */
     int32_t *accept_of;             /* m->st[i].accept */
+    /* note [hub subsets] */
+    uint32_t hseed;            /* the hub: m->st[start].to, NFA_NONE when not used */
+    uint32_t hn;               /* |H|, the important states of its closure */
+    uint8_t *in_h;             /* NFA state is in H */
+    uint8_t *sup_h;            /* seed's closure holds all of H (valid once closed) */
+    u32vec hacc;               /* accepting atoms of H, sorted */
+    int hmarked;               /* H holds the marker */
+    int tflag;                 /* closure(): b->tmp is a delta over H */
+    u32vec sub_h;              /* per subset: 1 when it is H + its delta */
     /* output */
     u32vec trans;
     u32vec acc_off, acc_len, acc_pool;
@@ -148,6 +157,7 @@ static void make_classes(builder *b)
 }
 
 static void sort_unique(u32vec *a);
+static void closure_full(builder *b, const uint32_t *seeds, size_t n);
 
 static int important(const nfa_state *s)
 {
@@ -197,6 +207,12 @@ static void seed_closure(builder *b, uint32_t seed)
         }
     }
     b->sp[seed].len = (uint32_t)(b->sp_pool.n / 2) - b->sp[seed].off;
+    if (b->hn) {
+        uint32_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            k += b->in_h[b->sc_pool.v[from + i]];
+        b->sup_h[seed] = k == b->hn;
+    }
 }
 
 /* Remember the seeds a new DFA state was built from (note [seed closures]). */
@@ -216,9 +232,44 @@ static void state_seeds(builder *b, const uint32_t *seeds, size_t n)
  * is copied, not sorted or walked again. */
 static void closure(builder *b, const uint32_t *seeds, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    int flag = 0;
+    for (size_t i = 0; i < n; i++) {
         seed_closure(b, seeds[i]);
+        flag |= b->hn && b->sup_h[seeds[i]];
+    }
     b->tmp.n = 0;
+    b->tflag = flag;
+    if (flag) { /* note [hub subsets]: only the members outside H */
+        for (size_t i = 0; i < n; i++) {
+            if (b->sup_h[seeds[i]] && b->sc_len[seeds[i]] == b->hn)
+                continue; /* H itself (the hub): nothing outside H */
+            const uint32_t *v = b->sc_pool.v + b->sc_off[seeds[i]];
+            for (uint32_t k = 0; k < b->sc_len[seeds[i]]; k++)
+                if (!b->in_h[v[k]])
+                    vpush(&b->tmp, v[k]);
+        }
+        sort_unique(&b->tmp);
+        return;
+    }
+    closure_full(b, seeds, n);
+    if (b->hn && b->tmp.n >= b->hn) { /* H covered by several seeds together: same canonical form */
+        uint32_t k = 0;
+        for (size_t i = 0; i < b->tmp.n; i++)
+            k += b->in_h[b->tmp.v[i]];
+        if (k == b->hn) {
+            size_t o = 0;
+            for (size_t i = 0; i < b->tmp.n; i++)
+                if (!b->in_h[b->tmp.v[i]])
+                    b->tmp.v[o++] = b->tmp.v[i];
+            b->tmp.n = o;
+            b->tflag = 1;
+        }
+    }
+}
+
+/* The whole union of the seeds' closures, in b->tmp. */
+static void closure_full(builder *b, const uint32_t *seeds, size_t n)
+{
     if (n == 1) {
         const uint32_t *v = b->sc_pool.v + b->sc_off[seeds[0]];
         for (uint32_t i = 0; i < b->sc_len[seeds[0]]; i++)
@@ -285,11 +336,11 @@ static uint32_t intern(builder *b, int *isnew)
     uint32_t nst = (uint32_t)b->sub_off.n;
     if ((nst + 1) * 2 >= b->hcap)
         hgrow(b);
-    uint64_t h = hash_u32s(b->tmp.v, b->tmp.n);
+    uint64_t h = hash_u32s(b->tmp.v, b->tmp.n) ^ (b->tflag ? 0x9e3779b97f4a7c15ull : 0);
     size_t j = h & (b->hcap - 1);
     while (b->htab[j]) {
         uint32_t s = b->htab[j] - 1;
-        if (b->htab_hash[j] == h && b->sub_len.v[s] == b->tmp.n &&
+        if (b->htab_hash[j] == h && b->sub_len.v[s] == b->tmp.n && b->sub_h.v[s] == (uint32_t)b->tflag &&
             !memcmp(b->pool.v + b->sub_off.v[s], b->tmp.v, b->tmp.n * sizeof(uint32_t))) {
             *isnew = 0;
             return s;
@@ -300,6 +351,7 @@ static uint32_t intern(builder *b, int *isnew)
     b->htab_hash[j] = h;
     vpush(&b->sub_off, (uint32_t)b->pool.n);
     vpush(&b->sub_len, (uint32_t)b->tmp.n);
+    vpush(&b->sub_h, (uint32_t)b->tflag);
     if (b->pool.n + b->tmp.n > b->pool.cap)
         vgrow(&b->pool, b->tmp.n);
     if (b->tmp.n)
@@ -310,9 +362,12 @@ static uint32_t intern(builder *b, int *isnew)
         b->marked_cap = b->marked_cap ? b->marked_cap * 2 : 1024;
         b->marked = xrealloc(b->marked, b->marked_cap, 1);
     }
-    b->marked[nst] = 0;
+    b->marked[nst] = b->tflag && b->hmarked;
     vpush(&b->acc_off, (uint32_t)b->acc_pool.n);
     uint32_t na = 0;
+    if (b->tflag)
+        for (size_t i = 0; i < b->hacc.n; i++, na++)
+            vpush(&b->acc_pool, b->hacc.v[i]);
     for (size_t i = 0; i < b->tmp.n; i++) {
         int32_t at = b->accept_of[b->tmp.v[i]]; /* a dense copy: the NFA states are 24 bytes each */
         if (b->tmp.v[i] == b->marker)
@@ -344,6 +399,13 @@ static void blame_fill(builder *b, dfa_blame *bl)
         if (o != UINT32_MAX)
             cnt[o]++;
     }
+    uint32_t nh = 0; /* subsets holding H count its members too (note [hub subsets]) */
+    for (size_t i = 0; i < b->sub_h.n; i++)
+        nh += b->sub_h.v[i];
+    if (nh)
+        for (uint32_t i = 0; i < b->m->n; i++)
+            if (b->in_h[i] && b->m->st[i].owner != UINT32_MAX)
+                cnt[b->m->st[i].owner] += nh;
     for (int k = 0; k < 3; k++) {
         uint32_t best = UINT32_MAX, bc = 0;
         for (uint32_t o = 0; o <= maxo; o++)
@@ -446,6 +508,160 @@ static void sort_unique(u32vec *a)
     a->n = o;
 }
 
+/* Budget state of one build (note [work budget]). */
+typedef struct budget {
+    uint64_t work, limit;
+    uint32_t max_states;
+} budget;
+
+/* The DFA state of bucket bk (sorted, distinct, not empty): from the memo,
+ * or closed and interned once (note [bucket memo]).  UINT32_MAX when the
+ * budget runs out. */
+static uint32_t bucket_state(builder *b, memo *M, const u32vec *bk, budget *bu)
+{
+    uint64_t h = hash_u32s(bk->v, bk->n);
+    size_t slot;
+    uint32_t t = memo_find(M, h, bk->v, (uint32_t)bk->n, &slot);
+    if (t != UINT32_MAX)
+        return t;
+    int isnew;
+    closure(b, bk->v, bk->n);
+    t = intern(b, &isnew);
+    if (isnew)
+        state_seeds(b, bk->v, bk->n);
+    bu->work += b->tmp.n + (b->tflag ? b->hn : 0); /* the subset's size, as if H were copied */
+    if (bu->max_states && ((isnew && b->sub_off.n > bu->max_states) || bu->work > bu->limit))
+        return UINT32_MAX;
+    memo_add(M, slot, h, bk->v, (uint32_t)bk->n, t);
+    return t;
+}
+
+/* A subset's byte transitions grouped by byte set: lset[0..nl) and the
+ * targets of each in ltgt. */
+typedef struct groups {
+    uint32_t *set_stamp, *set_local;
+    uint32_t *lset, lcap, nl;
+    u32vec *ltgt;
+} groups;
+
+static inline void group_add(groups *G, uint32_t stamp, uint32_t set, uint32_t to)
+{
+    if (G->set_stamp[set] != stamp) {
+        G->set_stamp[set] = stamp;
+        G->set_local[set] = G->nl;
+        if (G->nl == G->lcap) {
+            G->lcap = G->lcap ? G->lcap * 2 : 64;
+            G->lset = xrealloc(G->lset, G->lcap, sizeof *G->lset);
+            G->ltgt = xrealloc(G->ltgt, G->lcap, sizeof *G->ltgt);
+            memset(G->ltgt + G->nl, 0, (G->lcap - G->nl) * sizeof *G->ltgt);
+        }
+        G->lset[G->nl] = set;
+        G->ltgt[G->nl].n = 0;
+        G->nl++;
+    }
+    vpush(&G->ltgt[G->set_local[set]], to);
+}
+
+/* Class-membership bits of the groups' sets: row c of W words in *mem. */
+static size_t group_bits(const builder *b, const groups *G, uint64_t **mem, size_t *memcap)
+{
+    size_t W = (G->nl + 63) / 64, K = b->nclasses;
+    if (W == 0)
+        return 0;
+    if (W * K > *memcap) {
+        *memcap = W * K;
+        *mem = xrealloc(*mem, *memcap, sizeof **mem);
+    }
+    memset(*mem, 0, W * K * sizeof **mem);
+    for (uint32_t j = 0; j < G->nl; j++) {
+        const uint32_t *cl = b->set_cls.v + b->set_cls_off[G->lset[j]];
+        for (uint32_t k = 0; k < b->set_cls_len[G->lset[j]]; k++)
+            (*mem)[cl[k] * W + j / 64] |= (uint64_t)1 << (j % 64);
+    }
+    return W;
+}
+
+/* Rows x and y of the class-membership bits are equal (most subsets have
+ * at most 64 sets: one word, no memcmp call). */
+static inline int rows_equal(const uint64_t *mem, size_t W, uint32_t x, uint32_t y)
+{
+    if (W == 1)
+        return mem[x] == mem[y];
+    for (size_t i = 0; i < W; i++)
+        if (mem[x * W + i] != mem[y * W + i])
+            return 0;
+    return 1;
+}
+
+/* The targets of the sets whose bits are set, sorted and distinct, in bk. */
+static void group_targets(const groups *G, const uint64_t *bits, u32vec *bk)
+{
+    bk->n = 0;
+    for (uint32_t j = 0; j < G->nl; j++)
+        if (bits[j / 64] >> (j % 64) & 1)
+            for (size_t i = 0; i < G->ltgt[j].n; i++)
+                vpush(bk, G->ltgt[j].v[i]);
+    sort_unique(bk);
+}
+
+static void groups_release(groups *G)
+{
+    free(G->set_stamp);
+    free(G->set_local);
+    for (uint32_t j = 0; j < G->lcap; j++)
+        free(G->ltgt[j].v);
+    free(G->ltgt);
+    free(G->lset);
+}
+
+/* note [hub subsets]: every stage-end state moves on CMD to the hub, whose
+ * closure H holds the first byte transition of every atom (one per rule), and
+ * the states right after CMD are H plus a few pending threads (`a | b`
+ * waiting for b).  Such a subset is stored as a flag and its members outside
+ * H only, so it is hashed, compared and copied at the size of its delta.  Its
+ * transitions are H's, computed once per class group of H (the bucket BH[g]
+ * and, lazily, its DFA state tH[g]), joined with the delta's: a class the
+ * delta does not move on goes to tH[g] directly, the others through a memo
+ * keyed by (g, delta bucket).  Any subset that holds all of H takes this
+ * form, however it was reached, so the form is canonical; the classes are
+ * grouped and the new states created in the same order as with whole
+ * subsets, so the DFA is the same, state for state.  Only used when H has at
+ * least H_MIN members. */
+enum { H_MIN = 32 };
+
+typedef struct hub {
+    uint32_t ng, gof[256];
+    uint32_t *boff, *blen, *t; /* BH[g] = bpool[boff[g] .. + blen[g]), tH[g] */
+    u32vec bpool;
+    uint32_t npairs;
+} hub;
+
+static void hub_setup(builder *b, uint32_t start, hub *H)
+{
+    const nfa *m = b->m;
+    memset(H, 0, sizeof *H);
+    b->hseed = NFA_NONE;
+    if (start >= m->n || m->st[start].set == NFA_NONE)
+        return;
+    uint32_t hs = m->st[start].to;
+    seed_closure(b, hs);
+    if (b->sc_len[hs] < H_MIN)
+        return;
+    b->hseed = hs;
+    b->hn = b->sc_len[hs];
+    const uint32_t *v = b->sc_pool.v + b->sc_off[hs];
+    for (uint32_t i = 0; i < b->hn; i++) {
+        b->in_h[v[i]] = 1;
+        if (b->accept_of[v[i]] >= 0)
+            vpush(&b->hacc, (uint32_t)b->accept_of[v[i]]);
+        if (v[i] == b->marker)
+            b->hmarked = 1;
+    }
+    if (b->hacc.n > 1)
+        qsort(b->hacc.v, b->hacc.n, sizeof *b->hacc.v, cmp_u32);
+    b->sup_h[hs] = 1;
+}
+
 int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states, dfa *out, dfa_blame *blame)
 {
     builder b;
@@ -453,26 +669,29 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     b.m = m;
     b.marker = marker;
     make_classes(&b);
-    b.mark = calloc(m->n ? m->n : 1, sizeof *b.mark);
-    b.sc_off = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sc_off);
-    b.sc_len = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sc_len);
-    b.sp = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.sp);
-    if (!b.mark)
+    size_t nn = m->n ? m->n : 1;
+    b.mark = calloc(nn, sizeof *b.mark);
+    b.sc_off = xrealloc(NULL, nn, sizeof *b.sc_off);
+    b.sc_len = xrealloc(NULL, nn, sizeof *b.sc_len);
+    b.sp = xrealloc(NULL, nn, sizeof *b.sp);
+    b.in_h = calloc(nn, 1);
+    b.sup_h = calloc(nn, 1);
+    if (!b.mark || !b.in_h || !b.sup_h)
         dfa_oom();
-    memset(b.sc_off, 0xff, (m->n ? m->n : 1) * sizeof *b.sc_off);
-    b.accept_of = xrealloc(NULL, m->n ? m->n : 1, sizeof *b.accept_of);
+    memset(b.sc_off, 0xff, nn * sizeof *b.sc_off);
+    b.accept_of = xrealloc(NULL, nn, sizeof *b.accept_of);
     for (uint32_t i = 0; i < m->n; i++)
         b.accept_of[i] = m->st[i].accept;
     uint32_t K = b.nclasses;
-    u32vec bk = {0};
-    uint32_t *set_stamp = calloc(m->nsets ? m->nsets : 1, sizeof *set_stamp);
-    uint32_t *set_local = calloc(m->nsets ? m->nsets : 1, sizeof *set_local);
-    uint32_t *lset = NULL, lcap = 0;
-    u32vec *ltgt = NULL;
+    u32vec bk = {0}, kb = {0};
+    groups G;
+    memset(&G, 0, sizeof G);
+    G.set_stamp = calloc(m->nsets ? m->nsets : 1, sizeof *G.set_stamp);
+    G.set_local = calloc(m->nsets ? m->nsets : 1, sizeof *G.set_local);
     uint64_t *mem = NULL;
     size_t memcap = 0;
     uint32_t grep_cls[256], gof[256], gt[256];
-    if (!set_stamp || !set_local)
+    if (!G.set_stamp || !G.set_local)
         dfa_oom();
     /* note [bucket memo]: the target of a bucket (the NFA states one class
      * leads to) is a pure function of the bucket, and the same buckets recur
@@ -480,8 +699,11 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
      * every state inside a token moves to the same [token]* loops.  One
      * global table from sorted, de-duplicated bucket to DFA state makes
      * each distinct bucket cost one epsilon closure for the whole build. */
-    memo M;
+    memo M, MH; /* MH: (H's class group, delta bucket) -> DFA state */
     memset(&M, 0, sizeof M);
+    memset(&MH, 0, sizeof MH);
+    hub H;
+    hub_setup(&b, start, &H);
     int isnew;
     b.tmp.n = 0;
     intern(&b, &isnew); /* state 0: dead */
@@ -491,109 +713,167 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     if (isnew)
         state_seeds(&b, &start, 1);
     int rc = 0;
-    uint64_t work = 0, work_limit = (uint64_t)max_states * DFA_WORK_PER_STATE; /* note [work budget] */
+    budget bu = {0, (uint64_t)max_states * DFA_WORK_PER_STATE, max_states}; /* note [work budget] */
+    uint32_t stamp = 0;
     for (uint32_t d = 0; d < b.sub_off.n; d++) {
         /* note [class groups]: the targets of this subset grouped by the
          * byte set of their NFA state, then the classes grouped by which of
          * those sets contain them.  Classes of one group have the same
          * bucket, so a subset whose states all loop on [token]* builds and
          * looks up a handful of buckets, not one per class. */
-        uint32_t nl = 0;
-        /* The subset is the union of its seeds' closures: read their
-         * (set, to) pairs, sequential, instead of every member's NFA state. */
-        for (uint32_t q = 0; q < b.ds_len.v[d]; q++) {
-            uint32_t seed = b.ds_pool.v[b.ds_off.v[d] + q];
-            span sp = b.sp[seed]; /* one load: off and len side by side */
-            const uint32_t *pr = b.sp_pool.v + 2 * (size_t)sp.off;
-            work += sp.len;
-            for (uint32_t i = 0; i < sp.len; i++) {
-                uint32_t set = pr[2 * i], to = pr[2 * i + 1];
-                if (set_stamp[set] != d + 1) {
-                    set_stamp[set] = d + 1;
-                    set_local[set] = nl;
-                    if (nl == lcap) {
-                        lcap = lcap ? lcap * 2 : 64;
-                        lset = xrealloc(lset, lcap, sizeof *lset);
-                        ltgt = xrealloc(ltgt, lcap, sizeof *ltgt);
-                        memset(ltgt + nl, 0, (lcap - nl) * sizeof *ltgt);
-                    }
-                    lset[nl] = set;
-                    ltgt[nl].n = 0;
-                    nl++;
+        G.nl = 0;
+        stamp++;
+        int hsub = (int)b.sub_h.v[d];
+        if (hsub) {
+            if (!H.boff) { /* H's own groups and buckets, once */
+                for (uint32_t i = 0; i < b.sp[b.hseed].len; i++) {
+                    const uint32_t *pr = b.sp_pool.v + 2 * ((size_t)b.sp[b.hseed].off + i);
+                    group_add(&G, stamp, pr[0], pr[1]);
                 }
-                vpush(&ltgt[set_local[set]], to);
+                H.npairs = b.sp[b.hseed].len;
+                size_t W = group_bits(&b, &G, &mem, &memcap);
+                H.boff = xrealloc(NULL, K, sizeof *H.boff);
+                H.blen = xrealloc(NULL, K, sizeof *H.blen);
+                H.t = xrealloc(NULL, K, sizeof *H.t);
+                for (uint32_t c = 0; c < K; c++) {
+                    uint32_t g = 0;
+                    while (g < H.ng && !rows_equal(mem, W, grep_cls[g], c))
+                        g++;
+                    if (g == H.ng) {
+                        grep_cls[H.ng] = c;
+                        group_targets(&G, mem + c * W, &bk);
+                        H.boff[g] = (uint32_t)H.bpool.n;
+                        H.blen[g] = (uint32_t)bk.n;
+                        H.t[g] = UINT32_MAX;
+                        for (size_t i = 0; i < bk.n; i++)
+                            vpush(&H.bpool, bk.v[i]);
+                        H.ng++;
+                    }
+                    H.gof[c] = g;
+                }
+                G.nl = 0;
+                stamp++;
+            }
+            bu.work += H.npairs;
+            const uint32_t *v = b.pool.v + b.sub_off.v[d];
+            for (uint32_t i = 0; i < b.sub_len.v[d]; i++) {
+                const nfa_state *st = &m->st[v[i]];
+                if (st->set != NFA_NONE) {
+                    group_add(&G, stamp, st->set, st->to);
+                    bu.work++;
+                }
+            }
+        } else {
+            /* The subset is the union of its seeds' closures: read their
+             * (set, to) pairs, sequential, instead of every member's NFA state. */
+            for (uint32_t q = 0; q < b.ds_len.v[d]; q++) {
+                uint32_t seed = b.ds_pool.v[b.ds_off.v[d] + q];
+                span sp = b.sp[seed]; /* one load: off and len side by side */
+                const uint32_t *pr = b.sp_pool.v + 2 * (size_t)sp.off;
+                bu.work += sp.len;
+                for (uint32_t i = 0; i < sp.len; i++)
+                    group_add(&G, stamp, pr[2 * i], pr[2 * i + 1]);
+            }
+            if (G.nl == 0) { /* no byte transition (the dead state): every class leads to it */
+                for (uint32_t c = 0; c < K; c++)
+                    vpush(&b.trans, 0);
+                continue;
             }
         }
-        if (nl == 0) { /* no byte transition (the dead state): every class leads to it */
-            for (uint32_t c = 0; c < K; c++)
-                vpush(&b.trans, 0);
-            continue;
-        }
-        size_t W = (nl + 63) / 64;
-        if (W * K > memcap) {
-            memcap = W * K;
-            mem = xrealloc(mem, memcap, sizeof *mem);
-        }
-        memset(mem, 0, W * K * sizeof *mem);
-        for (uint32_t j = 0; j < nl; j++) {
-            const uint32_t *cl = b.set_cls.v + b.set_cls_off[lset[j]];
-            for (uint32_t k = 0; k < b.set_cls_len[lset[j]]; k++)
-                mem[cl[k] * W + j / 64] |= (uint64_t)1 << (j % 64);
-        }
+        size_t W = group_bits(&b, &G, &mem, &memcap);
         uint32_t ng = 0;
         for (uint32_t c = 0; c < K; c++) {
             uint32_t g = 0;
-            while (g < ng && memcmp(mem + grep_cls[g] * W, mem + c * W, W * sizeof *mem))
+            while (g < ng && ((hsub && H.gof[grep_cls[g]] != H.gof[c]) || !rows_equal(mem, W, grep_cls[g], c)))
                 g++;
             if (g == ng)
                 grep_cls[ng++] = c;
             gof[c] = g;
         }
         for (uint32_t g = 0; g < ng; g++) {
-            const uint64_t *bits = mem + grep_cls[g] * W;
-            bk.n = 0;
-            for (uint32_t j = 0; j < nl; j++)
-                if (bits[j / 64] >> (j % 64) & 1)
-                    for (size_t i = 0; i < ltgt[j].n; i++)
-                        vpush(&bk, ltgt[j].v[i]);
             uint32_t t = 0;
-            if (bk.n) {
-                sort_unique(&bk);
-                uint64_t h = hash_u32s(bk.v, bk.n);
-                size_t slot;
-                t = memo_find(&M, h, bk.v, (uint32_t)bk.n, &slot);
-                if (t == UINT32_MAX) {
-                    closure(&b, bk.v, bk.n);
-                    t = intern(&b, &isnew);
-                    if (isnew)
-                        state_seeds(&b, bk.v, bk.n);
-                    work += b.tmp.n;
-                    if (max_states && ((isnew && b.sub_off.n > max_states) || work > work_limit)) {
-                        if (blame) {
-                            blame_fill(&b, blame);
-                            blame->work = work > work_limit;
-                        }
-                        rc = -1;
-                        goto done;
+            if (W)
+                group_targets(&G, mem + grep_cls[g] * W, &bk);
+            else
+                bk.n = 0;
+            if (hsub) {
+                uint32_t hg = H.gof[grep_cls[g]];
+                if (bk.n == 0) {
+                    if (H.t[hg] == UINT32_MAX && H.blen[hg]) {
+                        kb.n = 0;
+                        for (uint32_t i = 0; i < H.blen[hg]; i++)
+                            vpush(&kb, H.bpool.v[H.boff[hg] + i]);
+                        H.t[hg] = bucket_state(&b, &M, &kb, &bu);
+                        if (H.t[hg] == UINT32_MAX)
+                            goto fail;
                     }
-                    memo_add(&M, slot, h, bk.v, (uint32_t)bk.n, t);
+                    t = H.blen[hg] ? H.t[hg] : 0;
+                } else {
+                    kb.n = 0;
+                    vpush(&kb, hg);
+                    for (size_t i = 0; i < bk.n; i++)
+                        vpush(&kb, bk.v[i]);
+                    uint64_t h = hash_u32s(kb.v, kb.n);
+                    size_t slot;
+                    t = memo_find(&MH, h, kb.v, (uint32_t)kb.n, &slot);
+                    if (t == UINT32_MAX) {
+                        /* the whole bucket: BH[hg] merged with the delta's */
+                        const uint32_t *hv = H.bpool.v + H.boff[hg];
+                        uint32_t hnb = H.blen[hg], x = 0, y = 0;
+                        kb.n = 0;
+                        while (x < hnb && y < bk.n) {
+                            uint32_t p = hv[x], q = bk.v[y];
+                            vpush(&kb, p < q ? p : q);
+                            x += p <= q;
+                            y += q <= p;
+                        }
+                        while (x < hnb)
+                            vpush(&kb, hv[x++]);
+                        while (y < bk.n)
+                            vpush(&kb, bk.v[y++]);
+                        t = bucket_state(&b, &M, &kb, &bu);
+                        if (t == UINT32_MAX)
+                            goto fail;
+                        /* the key again: kb was reused for the bucket */
+                        kb.n = 0;
+                        vpush(&kb, hg);
+                        for (size_t i = 0; i < bk.n; i++)
+                            vpush(&kb, bk.v[i]);
+                        memo_add(&MH, slot, h, kb.v, (uint32_t)kb.n, t);
+                    }
                 }
+            } else if (bk.n) {
+                t = bucket_state(&b, &M, &bk, &bu);
+                if (t == UINT32_MAX)
+                    goto fail;
             }
             gt[g] = t;
         }
         for (uint32_t c = 0; c < K; c++)
             vpush(&b.trans, gt[gof[c]]);
     }
+    goto done;
+fail:
+    if (blame) {
+        blame_fill(&b, blame);
+        blame->work = bu.work > bu.limit;
+    }
+    rc = -1;
 done:
     free(bk.v);
-    free(set_stamp);
-    free(set_local);
-    for (uint32_t j = 0; j < lcap; j++)
-        free(ltgt[j].v);
-    free(ltgt);
-    free(lset);
+    free(kb.v);
+    groups_release(&G);
     free(mem);
     memo_release(&M);
+    memo_release(&MH);
+    free(H.boff);
+    free(H.blen);
+    free(H.t);
+    free(H.bpool.v);
+    free(b.in_h);
+    free(b.sup_h);
+    free(b.hacc.v);
+    free(b.sub_h.v);
     free(b.mark);
     free(b.stack.v);
     free(b.tmp.v);
