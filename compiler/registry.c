@@ -336,10 +336,12 @@ int reg_fetch_index(reg_client *c, const char *base, const char *name, json_t **
     return 0;
 }
 
-int reg_check_config(reg_client *c, const char *base, diag *d)
+/* config.json of `base` (through the cache), its registry_format checked. */
+static int load_config(reg_client *c, const char *base, json_t **out, diag *d)
 {
     char *buf;
     size_t len;
+    *out = NULL;
     int rc = fetch_rel(c, base, "config.json", 65536, &buf, &len, d);
     if (rc)
         return rc < 0 ? -1
@@ -348,15 +350,89 @@ int reg_check_config(reg_client *c, const char *base, diag *d)
     json_t *cfg = json_loadb(buf, len, 0, &je);
     free(buf);
     json_int_t f = json_integer_value(json_object_get(cfg, "registry_format"));
-    json_decref(cfg);
     if (!cfg)
         return diag_set(d, CMDAI_E_FORMAT, base, je.line, je.column, "config.json: %s", je.text);
     if (f != REG_FORMAT) {
+        json_decref(cfg);
         diag_set(d, CMDAI_E_VERSION, base, 0, 0, "registry_format %lld is not supported (this client reads %d)",
                  (long long)f, REG_FORMAT);
         diag_hint(d, "upgrade cmdai-policyc");
         return -1;
     }
+    *out = cfg;
+    return 0;
+}
+
+int reg_check_config(reg_client *c, const char *base, diag *d)
+{
+    json_t *cfg;
+    int rc = load_config(c, base, &cfg, d);
+    json_decref(cfg);
+    return rc;
+}
+
+json_t *reg_latest(const json_t *lines)
+{
+    json_t *best = NULL, *l;
+    tpl_semver bv, v;
+    bool best_yanked = true;
+    size_t i;
+    json_array_foreach(lines, i, l) {
+        const char *s = jstr(l, "vers");
+        bool y = json_is_true(json_object_get(l, "yanked"));
+        if (!s || !tpl_semver_parse(s, strlen(s), &v))
+            continue;
+        if (!best || (best_yanked && !y) || (y == best_yanked && tpl_semver_cmp(&v, &bv) > 0)) {
+            best = l;
+            bv = v;
+            best_yanked = y;
+        }
+    }
+    return best;
+}
+
+int reg_fetch_summary(reg_client *c, const char *base, json_t **lines, diag *d)
+{
+    json_t *cfg;
+    *lines = NULL;
+    if (load_config(c, base, &cfg, d))
+        return -1;
+    /* Only the one file name this client knows: the value becomes a path and a URL. */
+    const char *sp = jstr(cfg, "summary");
+    bool has = sp && !strcmp(sp, "summary");
+    json_decref(cfg);
+    if (!has)
+        return 0;
+    char *buf;
+    size_t len;
+    int rc = fetch_rel(c, base, "summary", REG_SUMMARY_MAX, &buf, &len, d);
+    if (rc)
+        return rc < 0 ? -1 : 0; /* declared but not there yet: the caller reads the index files */
+    json_t *arr = json_array();
+    char where[PATH_MAX];
+    snprintf(where, sizeof where, "%s/summary", base);
+    int lineno = 0;
+    for (char *p = buf, *nl; *p; p = nl ? nl + 1 : p + strlen(p)) {
+        nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        lineno++;
+        if (n == 0)
+            continue;
+        json_error_t je;
+        json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+        const char *nm = jstr(o, "name");
+        if (!json_is_object(o) || !nm || !tpl_valid_name(nm, strlen(nm)) || !jstr(o, "vers")) {
+            diag_set(d, CMDAI_E_FORMAT, where, lineno, 1, "summary line is not {\"name\", \"vers\", ...}%s%s",
+                     o ? "" : ": ", o ? "" : je.text);
+            json_decref(o);
+            json_decref(arr);
+            free(buf);
+            return -1;
+        }
+        json_array_append_new(arr, o);
+    }
+    free(buf);
+    *lines = arr;
     return 0;
 }
 
@@ -533,17 +609,32 @@ static int ensure_layout(const char *dir, diag *d)
     snprintf(p, sizeof p, "%s/config.json", dir);
     if (stat(p, &st) == 0) {
         json_error_t je;
-        json_t *cfg = json_load_file(p, 0, &je);
+        json_t *cfg = json_load_file(p, JSON_PRESERVE_ORDER, &je);
         json_int_t f = json_integer_value(json_object_get(cfg, "registry_format"));
-        json_decref(cfg);
         if (!cfg)
             return diag_set(d, CMDAI_E_FORMAT, p, je.line, je.column, "%s", je.text);
-        if (f != REG_FORMAT)
+        if (f != REG_FORMAT) {
+            json_decref(cfg);
             return diag_set(d, CMDAI_E_VERSION, p, 0, 0, "registry_format %lld is not %d", (long long)f, REG_FORMAT);
-        return 0;
+        }
+        int rc = 0;
+        if (!json_object_get(cfg, "summary")) { /* a registry from before `summary`: announce it */
+            json_object_set_new(cfg, "summary", json_string("summary"));
+            char *txt = json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            size_t tl = strlen(txt);
+            txt = realloc(txt, tl + 2);
+            if (!txt)
+                abort();
+            txt[tl++] = '\n';
+            rc = emit_write_file(p, txt, tl, d);
+            free(txt);
+        }
+        json_decref(cfg);
+        return rc;
     }
     static const char cfg[] = "{\n  \"registry_format\": 1,\n  \"index\": \"index/{name}\",\n"
-                              "  \"archives\": \"archives/{sha256}.yaml\",\n  \"names\": \"names\"\n}\n";
+                              "  \"archives\": \"archives/{sha256}.yaml\",\n  \"names\": \"names\",\n"
+                              "  \"summary\": \"summary\"\n}\n";
     return emit_write_file(p, cfg, sizeof cfg - 1, d);
 }
 
@@ -569,6 +660,60 @@ static int write_index(const char *dir, const char *name, const json_t *lines, d
     free(txt);
     snprintf(p, sizeof p, "%s/index/%s", dir, name);
     int rc = emit_write_file(p, buf, o, d);
+    free(buf);
+    return rc;
+}
+
+/* Rewrite `summary` from every index file: per name, the fields `search`
+ * shows of the version it would show (reg_latest).  Derived like `names`,
+ * never signed; rewritten under the publishers' lock after every change. */
+static int write_summary(const char *dir, diag *d)
+{
+    names_list nl;
+    if (read_names(dir, &nl, d))
+        return -1;
+    qsort(nl.v, nl.n, sizeof *nl.v, cmp_str);
+    reg_client c = {.nurls = 1};
+    c.urls[0] = dir;
+    size_t cap = 1, o = 0;
+    char *buf = malloc(cap), p[PATH_MAX];
+    if (!buf)
+        abort();
+    int rc = 0;
+    static const char *const keys[] = {"vers", "description", "frameworks", "risk_tolerance", "yanked"};
+    for (size_t i = 0; i < nl.n && !rc; i++) {
+        json_t *lines, *l;
+        if (reg_fetch_index(&c, dir, nl.v[i], &lines, d)) {
+            rc = -1;
+            break;
+        }
+        if (!lines || !(l = reg_latest(lines))) {
+            json_decref(lines);
+            continue;
+        }
+        json_t *s1 = json_object();
+        json_object_set_new(s1, "name", json_string(nl.v[i]));
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (json_object_get(l, keys[k]))
+                json_object_set(s1, keys[k], json_object_get(l, keys[k]));
+        json_object_set_new(s1, "versions", json_integer((json_int_t)json_array_size(lines)));
+        char *txt = json_dumps(s1, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+        json_decref(s1);
+        json_decref(lines);
+        size_t tl = strlen(txt);
+        buf = realloc(buf, cap += tl + 1);
+        if (!buf)
+            abort();
+        memcpy(buf + o, txt, tl);
+        o += tl;
+        buf[o++] = '\n';
+        free(txt);
+    }
+    names_free(&nl);
+    if (!rc) {
+        snprintf(p, sizeof p, "%s/summary", dir);
+        rc = emit_write_file(p, buf, o, d);
+    }
     free(buf);
     return rc;
 }
@@ -690,6 +835,8 @@ int reg_publish(const char *dir, const char *seckey, const char *tpl_path, json_
         if (write_names(dir, &nl, d))
             goto out;
     }
+    if (write_summary(dir, d))
+        goto out;
     if (line_out)
         *line_out = json_incref(line);
     rc = 0;
@@ -730,7 +877,7 @@ int reg_set_yanked(const char *dir, const char *name, const char *version, bool 
         goto out;
     }
     json_object_set_new(hit, "yanked", json_boolean(yanked));
-    rc = write_index(dir, name, lines, d);
+    rc = write_index(dir, name, lines, d) || write_summary(dir, d) ? -1 : 0;
 out:
     close(lockfd);
     json_decref(lines);

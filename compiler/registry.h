@@ -3,6 +3,7 @@
  *
  *   config.json                 {"registry_format": 1, ...}
  *   names                       every published name, one a line, sorted
+ *   summary                     per name the newest usable version's fields (search)
  *   index/<name>                one JSON line per version, append-only
  *   archives/<sha256 hex>.yaml  the template, addressed by its digest
  *
@@ -26,6 +27,7 @@
 #define REG_NAME_MAX 64
 #define REG_INDEX_MAX (4u << 20)   /* bytes of one index file */
 #define REG_ARCHIVE_MAX (8u << 20) /* bytes of one template (TPL_MAX_FILE_BYTES) */
+#define REG_SUMMARY_MAX (16u << 20) /* bytes of `summary` */
 #define REG_MAX_REGISTRIES 8
 
 /* A reader of one or more registries, searched in order. */
@@ -70,6 +72,16 @@ int reg_fetch_archive(reg_client *c, const char *base, const char *digest, char 
 
 /* Fetch config.json (through the cache) and check registry_format. */
 int reg_check_config(reg_client *c, const char *base, diag *d);
+
+/* The `summary` of a registry whose config.json announces one: a JSON
+ * array of {"name", "vers", "description", "frameworks", "risk_tolerance",
+ * "yanked", "versions"} (owner: caller), or NULL (older registries: read
+ * `names` and the index files). */
+int reg_fetch_summary(reg_client *c, const char *base, json_t **lines, diag *d);
+
+/* Of an index file's lines, the newest version that is not yanked (else the
+ * newest); borrowed from `lines`, NULL when none has a valid version. */
+json_t *reg_latest(const json_t *lines);
 
 /* The `names` list of a registry (owner: caller, json_decref): an array of strings. */
 int reg_fetch_names(reg_client *c, const char *base, json_t **names, diag *d);

@@ -125,27 +125,6 @@ int cmd_unyank(int argc, char **argv)
     return yank_common(argc, argv, false);
 }
 
-/* The newest version that is not yanked (else the newest). */
-static json_t *latest(json_t *lines)
-{
-    json_t *best = NULL, *l;
-    tpl_semver bv, v;
-    bool best_yanked = true;
-    size_t i;
-    json_array_foreach(lines, i, l) {
-        const char *s = json_string_value(json_object_get(l, "vers"));
-        bool y = json_is_true(json_object_get(l, "yanked"));
-        if (!s || !tpl_semver_parse(s, strlen(s), &v))
-            continue;
-        if (!best || (best_yanked && !y) || (y == best_yanked && tpl_semver_cmp(&v, &bv) > 0)) {
-            best = l;
-            bv = v;
-            best_yanked = y;
-        }
-    }
-    return best;
-}
-
 static int read_opts(int argc, char **argv, const char *usage, cli_src *o, bool *json)
 {
     static const struct option lo[] = {CLI_REG_OPTIONS, {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'},
@@ -161,6 +140,34 @@ static int read_opts(int argc, char **argv, const char *usage, cli_src *o, bool 
             return fputs(usage, stderr), EXIT_USAGE;
     }
     return 0;
+}
+
+/* One search result when `name` or the description of line `l` matches q: 1 shown, 0 not. */
+static int show_match(const char *name, const json_t *l, const char *q, bool json, const char *url)
+{
+    const char *desc = json_string_value(json_object_get(l, "description"));
+    if (!strstr(name, q) && !(desc && strcasestr(desc, q)))
+        return 0;
+    if (json) {
+        json_t *o2 = json_pack("{s:s,s:O?,s:O?,s:O?,s:s}", "name", name, "version", json_object_get(l, "vers"),
+                               "frameworks", json_object_get(l, "frameworks"), "yanked", json_object_get(l, "yanked"),
+                               "registry", url);
+        char *s = o2 ? json_dumps(o2, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (s)
+            puts(s);
+        free(s);
+        json_decref(o2);
+        return 1;
+    }
+    char fw[256] = "";
+    json_t *f;
+    size_t k, n = 0;
+    json_array_foreach(json_object_get(l, "frameworks"), k, f)
+        n += (size_t)snprintf(fw + n, n < sizeof fw ? sizeof fw - n : 0, "%s%s", k ? "," : "", json_string_value(f));
+    size_t dl = desc ? strcspn(desc, "\n") : 0;
+    printf("%-32s %-10s %-20s %.*s%s\n", name, json_string_value(json_object_get(l, "vers")), fw[0] ? fw : "-",
+           (int)(dl > 60 ? 60 : dl), desc ? desc : "", json_is_true(json_object_get(l, "yanked")) ? " (yanked)" : "");
+    return 1;
 }
 
 int cmd_search(int argc, char **argv)
@@ -192,48 +199,32 @@ int cmd_search(int argc, char **argv)
     diag_init(&d);
     size_t found = 0;
     for (size_t u = 0; u < c.nurls && !rc; u++) {
-        json_t *names, *nm;
+        /* One request for all names where the registry keeps a summary;
+         * else names and one index file per name. */
+        json_t *summary, *names = NULL, *nm;
         size_t i;
-        if (reg_fetch_names(&c, c.urls[u], &names, &d)) {
+        if (reg_fetch_summary(&c, c.urls[u], &summary, &d) ||
+            (!summary && reg_fetch_names(&c, c.urls[u], &names, &d))) {
             cli_diag(&d);
             rc = cli_exit(&d);
             break;
         }
-        json_array_foreach(names, i, nm) {
-            const char *name = json_string_value(nm);
-            json_t *lines;
-            if (reg_fetch_index(&c, c.urls[u], name, &lines, &d)) {
-                cli_diag(&d);
-                rc = cli_exit(&d);
-                break;
-            }
-            json_t *l = lines ? latest(lines) : NULL;
-            const char *desc = l ? json_string_value(json_object_get(l, "description")) : NULL;
-            if (l && (strstr(name, q) || (desc && strcasestr(desc, q)))) {
-                found++;
-                if (json) {
-                    json_t *o2 = json_pack("{s:s,s:O,s:O,s:O,s:s}", "name", name, "version",
-                                           json_object_get(l, "vers"), "frameworks", json_object_get(l, "frameworks"),
-                                           "yanked", json_object_get(l, "yanked"), "registry", c.urls[u]);
-                    char *s = json_dumps(o2, JSON_COMPACT | JSON_PRESERVE_ORDER);
-                    puts(s);
-                    free(s);
-                    json_decref(o2);
-                } else {
-                    char fw[256] = "";
-                    json_t *f;
-                    size_t k, n = 0;
-                    json_array_foreach(json_object_get(l, "frameworks"), k, f)
-                        n += (size_t)snprintf(fw + n, n < sizeof fw ? sizeof fw - n : 0, "%s%s", k ? "," : "",
-                                              json_string_value(f));
-                    size_t dl = desc ? strcspn(desc, "\n") : 0;
-                    printf("%-32s %-10s %-20s %.*s%s\n", name, json_string_value(json_object_get(l, "vers")),
-                           fw[0] ? fw : "-", (int)(dl > 60 ? 60 : dl), desc ? desc : "",
-                           json_is_true(json_object_get(l, "yanked")) ? " (yanked)" : "");
+        json_array_foreach(summary ? summary : names, i, nm) {
+            json_t *lines = NULL, *l = nm;
+            const char *name = summary ? json_string_value(json_object_get(nm, "name")) : json_string_value(nm);
+            if (!summary) {
+                if (reg_fetch_index(&c, c.urls[u], name, &lines, &d)) {
+                    cli_diag(&d);
+                    rc = cli_exit(&d);
+                    break;
                 }
+                l = lines ? reg_latest(lines) : NULL;
             }
+            if (l)
+                found += show_match(name, l, q, json, c.urls[u]);
             json_decref(lines);
         }
+        json_decref(summary);
         json_decref(names);
     }
     json_decref(cfg);

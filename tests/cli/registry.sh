@@ -141,6 +141,26 @@ start_nginx "$TMP/www"
 R="$URL/registry"
 expect_status 0 "search over HTTP" "$CC" search --registry "$R" --cache cache org
 grep -q "^org-base *1.3.0 *SOC2" "$TMP/out" && ok "search shows newest version" || bad "search: $(cat "$TMP/out")"
+grep -q '"summary": "summary"' "$REG/config.json" && grep -q '^{"name":"org-base","vers":"1.3.0",.*"versions":2}$' "$REG/summary" \
+    && ok "config.json announces summary; summary holds org-base's newest version" || bad "summary: $(cat "$REG/summary")"
+grep -q '"GET /registry/summary HTTP/1.1" 200' "$TMP/ngx/access.log" && ! grep -q 'GET /registry/index/' "$TMP/ngx/access.log" \
+    && ok "search read the summary, not one index file per name" || bad "search requests: $(cat "$TMP/ngx/access.log")"
+# a registry from before the summary: search falls back to names + index files
+cp -r "$REG" "$TMP/www/old" && rm "$TMP/www/old/summary"
+python3 - "$TMP/www/old/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); del c["summary"]; json.dump(c, open(sys.argv[1], "w"))
+PY
+expect_status 0 "search on a registry without a summary" "$CC" search --registry "$URL/old" --cache cache-old org
+grep -q "^org-base *1.3.0 *SOC2" "$TMP/out" && grep -q '"GET /old/index/org-base HTTP/1.1" 200' "$TMP/ngx/access.log" \
+    && ok "old registry: the index file was read" || bad "old search: $(cat "$TMP/out")"
+printf '{"name":"Bad Name","vers":"1.0.0"}\n' > "$TMP/www/old/summary"
+python3 - "$TMP/www/old/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["summary"] = "summary"; json.dump(c, open(sys.argv[1], "w"))
+PY
+expect_status 67 "a malformed summary line is refused" "$CC" search --registry "$URL/old" --cache cache-old2 org
+grep -q "old/summary:1:1: error: summary line is not" "$TMP/err" && ok "malformed summary: file:line" || bad "summary msg: $(cat "$TMP/err")"
 expect_status 0 "info over HTTP with trust" "$CC" info --registry "$R" --registry-trust trust --cache cache org-base
 [ "$(grep -c '(verified)' "$TMP/out")" = 2 ] && ok "info verifies both signatures" || bad "info: $(cat "$TMP/out")"
 
@@ -250,6 +270,8 @@ ok "every verb that loads templates lists the source options in --help"
 expect_status 0 "yank 1.4.0" "$CC" yank --registry "$REG" org-base@1.4.0
 expect_status 0 "yank 1.3.0" "$CC" yank --registry "$REG" org-base@1.3.0
 grep -q '"vers":"1.3.0".*"yanked":true' "$REG/index/org-base" && ok "yank flips only the flag" || bad "yank"
+expect_status 0 "search after the yanks" "$CC" search --registry "$R" --cache cache org-base
+grep -q "^org-base *1.2.0 " "$TMP/out" && ok "the summary follows yanks (newest usable: 1.2.0)" || bad "search after yank: $(cat "$TMP/out")"
 expect_status 0 "info still verifies a yanked line (sig excludes yanked)" "$CC" info --registry "$R" --registry-trust trust --cache cache org-base
 [ "$(grep -c '(verified)' "$TMP/out")" = 3 ] && grep -q "1.3.0 (yanked)" "$TMP/out" && ok "info shows yanked" || bad "info: $(cat "$TMP/out")"
 expect_status 0 "yanked versions are skipped: fresh resolution picks 1.2.0" "$CC" build "${BUILD_ARGS[@]}" --lockfile y.lock team.yaml -o y.cpb
