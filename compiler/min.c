@@ -53,6 +53,21 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
     for (uint32_t s = n; s-- > 0;)
         for (uint32_t c = k; c-- > 0;)
             isrc[--ioff[(size_t)trans[(size_t)s * k + c] * k + c]] = s;
+    /* The classes each state is entered on: a splitter (B, c) whose states
+     * have no predecessor on c splits nothing, so it is never queued (most
+     * states are entered on one or two of the k classes). */
+    uint32_t *icoff = xmalloc((size_t)n + 1, sizeof *icoff), ni = 0;
+    for (size_t i = 0; i < nk; i++)
+        ni += ioff[i + 1] > ioff[i];
+    uint32_t *icls = xmalloc(ni ? ni : 1, sizeof *icls);
+    ni = 0;
+    for (uint32_t t = 0; t < n; t++) {
+        icoff[t] = ni;
+        for (uint32_t c = 0; c < k; c++)
+            if (ioff[(size_t)t * k + c + 1] > ioff[(size_t)t * k + c])
+                icls[ni++] = c;
+    }
+    icoff[n] = ni;
 
     /* Blocks are runs of elem[]; a block's marked states come first. */
     uint32_t *elem = xmalloc(n, sizeof *elem), *loc = xmalloc(n, sizeof *loc);
@@ -83,11 +98,24 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
     for (uint32_t b = 1; b < nb; b++)
         if (end[b] - first[b] > end[largest] - first[largest])
             largest = b;
-    for (uint32_t b = 0; b < nb; b++)
-        for (uint32_t c = 0; c < k && b != largest; c++) {
-            wl[wn++] = (uint64_t)b * k + c;
-            inwl[((size_t)b * k + c) / 8] |= (uint8_t)(1u << (((size_t)b * k + c) % 8));
-        }
+    for (uint32_t b = 0; b < nb; b++) {
+        if (b == largest)
+            continue;
+        for (uint32_t i = first[b]; i < end[b]; i++)
+            for (uint32_t j = icoff[elem[i]]; j < icoff[elem[i] + 1]; j++) {
+                size_t w = (size_t)b * k + icls[j];
+                if (!(inwl[w / 8] & (1u << (w % 8)))) {
+                    inwl[w / 8] |= (uint8_t)(1u << (w % 8));
+                    if (wn == wcap) {
+                        wcap = wcap * 2 + k;
+                        wl = realloc(wl, wcap * sizeof *wl);
+                        if (!wl)
+                            abort();
+                    }
+                    wl[wn++] = w;
+                }
+            }
+    }
     while (wn) {
         uint64_t w = wl[--wn];
         uint32_t B = (uint32_t)(w / k), c = (uint32_t)(w % k);
@@ -127,21 +155,23 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
                 end[Y] = end[X];
                 end[X] = first[Y];
             }
-            for (uint32_t i = first[Y]; i < end[Y]; i++)
+            /* (X, cc) waiting: Y must wait too; not waiting: the smaller
+             * half suffices.  Y is the smaller half, so Y either way, for
+             * the classes its states are entered on. */
+            for (uint32_t i = first[Y]; i < end[Y]; i++) {
                 blk[elem[i]] = Y;
-            if (wn + k > wcap) {
-                wcap = wcap * 2 + k;
-                wl = realloc(wl, wcap * sizeof *wl);
-                if (!wl)
-                    abort();
-            }
-            for (uint32_t cc = 0; cc < k; cc++) {
-                /* (X, cc) waiting: Y must wait too; not waiting: the smaller
-                 * half suffices.  Y is the smaller half, so Y either way. */
-                size_t wy = (size_t)Y * k + cc;
-                if (!(inwl[wy / 8] & (1u << (wy % 8)))) {
-                    inwl[wy / 8] |= (uint8_t)(1u << (wy % 8));
-                    wl[wn++] = wy;
+                for (uint32_t j = icoff[elem[i]]; j < icoff[elem[i] + 1]; j++) {
+                    size_t wy = (size_t)Y * k + icls[j];
+                    if (!(inwl[wy / 8] & (1u << (wy % 8)))) {
+                        inwl[wy / 8] |= (uint8_t)(1u << (wy % 8));
+                        if (wn == wcap) {
+                            wcap = wcap * 2 + k;
+                            wl = realloc(wl, wcap * sizeof *wl);
+                            if (!wl)
+                                abort();
+                        }
+                        wl[wn++] = wy;
+                    }
                 }
             }
         }
@@ -152,6 +182,8 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
     *rep_out = rep;
     free(ioff);
     free(isrc);
+    free(icoff);
+    free(icls);
     free(elem);
     free(loc);
     free(first);
