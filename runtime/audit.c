@@ -765,6 +765,14 @@ int rt_audit_sync(rt_audit *a, uint64_t seq, cmdai_error *err)
     return rc;
 }
 
+uint64_t rt_audit_durable(rt_audit *a)
+{
+    pthread_mutex_lock(&a->mu);
+    uint64_t v = a->synced_seq;
+    pthread_mutex_unlock(&a->mu);
+    return v;
+}
+
 int rt_audit_log(rt_audit *a, const rt_audit_event *ev, cmdai_error *err)
 {
     uint64_t seq;

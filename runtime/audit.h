@@ -62,6 +62,10 @@ int rt_audit_append(rt_audit *a, const rt_audit_event *ev, uint64_t *seq, cmdai_
  * Concurrent callers share one fdatasync. */
 int rt_audit_sync(rt_audit *a, uint64_t seq, cmdai_error *err);
 
+/* Records with seq < the returned value are durable (a cheap read for event
+ * loops that hand the syncing to another thread). */
+uint64_t rt_audit_durable(rt_audit *a);
+
 /* Append + sync: the record is durable when this returns CMDAI_OK. */
 int rt_audit_log(rt_audit *a, const rt_audit_event *ev, cmdai_error *err);
 

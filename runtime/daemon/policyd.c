@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -56,6 +57,7 @@ typedef struct client {
     size_t wlen, wcap, woff, wready; /* bytes [woff, wready) may be sent: their records are durable */
     int64_t last_ms;
     bool closing, dead, paused, touched;
+    unsigned pending; /* entries in the shard's commit queue: not freed before they are released */
     uint32_t events; /* as registered with epoll */
     struct client *prev, *next; /* every client, for the idle sweep and the end-of-turn free */
 } client;
@@ -74,6 +76,21 @@ typedef struct shard {
     size_t ntouched, touched_cap;
     bool any_dead;
     rt_abuf out; /* an answer being formatted, reused from answer to answer */
+    /* Asynchronous group commit (durable trail): each turn's answers wait in
+     * a FIFO of batches until the syncer thread made their records durable;
+     * meanwhile the loop goes on reading and deciding. */
+    int efd;            /* eventfd: the syncer finished an fdatasync */
+    uint64_t turn_end;  /* one past the last seq this turn appended; 0: none */
+    struct qent {
+        client *c;
+        size_t upto; /* c->wbuf bytes up to here may go out with this batch */
+    } *q;
+    size_t qhead, qlen, qcap;
+    struct qbatch {
+        uint64_t need; /* records < need must be durable */
+        size_t end;    /* its entries are q[previous end, end) */
+    } *bq;
+    size_t bhead, blen, bcap;
 } shard;
 
 struct server {
@@ -98,6 +115,16 @@ struct server {
     ship *shipper;   /* NULL unless --ship-url */
     ship *syslog;    /* NULL unless --ship-syslog */
     fleet *fleet;    /* NULL unless --fleet (issue 6, fleet.c) */
+    /* The syncer thread (durable trail only): shards ask for records < want
+     * to be made durable and go on; it runs rt_audit_sync (one fdatasync
+     * covers every record appended by then, from every shard) and pokes
+     * every shard's eventfd. */
+    bool async_sync;
+    pthread_t syncer;
+    pthread_mutex_t sy_mu;
+    pthread_cond_t sy_cv;
+    uint64_t sy_want, sy_done;
+    bool sy_quit;
 };
 
 static int64_t now_ms(void)
@@ -193,13 +220,16 @@ static void sweep(shard *sh, int64_t now, bool idle_check)
     server *s = sh->s;
     pthread_mutex_lock(&sh->mu);
     client *c = sh->clients;
+    bool kept = false;
     while (c) {
         client *nx = c->next;
         if (!c->dead && idle_check && now - c->last_ms > s->idle_ms && (c->rlen > 0 || c->wlen > c->woff)) {
             s->dropped++; /* an incomplete request or unread answers for too long */
             client_kill(s, c);
         }
-        if (c->dead) {
+        if (c->dead && c->pending) {
+            kept = true; /* still in the commit queue: freed once released */
+        } else if (c->dead) {
             if (c->prev)
                 c->prev->next = c->next;
             else
@@ -212,7 +242,7 @@ static void sweep(shard *sh, int64_t now, bool idle_check)
         }
         c = nx;
     }
-    sh->any_dead = false;
+    sh->any_dead = kept;
     pthread_mutex_unlock(&sh->mu);
 }
 
@@ -502,6 +532,8 @@ static bool decide(server *s, client *c, const char *line, size_t len)
             return true;
         }
         seq = (long long)sq;
+        if (sq + 1 > c->sh->turn_end)
+            c->sh->turn_end = sq + 1;
     }
     s->decisions++;
     answer_verdict(s, c, &v, e, id, seq);
@@ -714,6 +746,117 @@ static const char *default_socket(char *buf, size_t cap)
 
 /* ---- shards --------------------------------------------------------------------- */
 
+static void *syncer_run(void *arg)
+{
+    server *s = arg;
+    cmdai_error err = {0};
+    pthread_mutex_lock(&s->sy_mu);
+    for (;;) {
+        while (!s->sy_quit && s->sy_want <= s->sy_done)
+            pthread_cond_wait(&s->sy_cv, &s->sy_mu);
+        if (s->sy_quit)
+            break;
+        uint64_t want = s->sy_want;
+        pthread_mutex_unlock(&s->sy_mu);
+        int rc = rt_audit_sync(s->audit, want - 1, &err);
+        if (rc != CMDAI_OK) {
+            logmsg("audit: %s: %s; stopping (answers withheld)", err.source, err.text);
+            s->stop = true;
+        }
+        for (size_t i = 0; i < s->nshards; i++) {
+            uint64_t one = 1;
+            (void)!write(s->shards[i].efd, &one, sizeof one);
+        }
+        pthread_mutex_lock(&s->sy_mu);
+        if (rc != CMDAI_OK)
+            break;
+        if (want > s->sy_done)
+            s->sy_done = want;
+    }
+    pthread_mutex_unlock(&s->sy_mu);
+    return NULL;
+}
+
+static void request_sync(server *s, uint64_t need)
+{
+    pthread_mutex_lock(&s->sy_mu);
+    if (need > s->sy_want) {
+        s->sy_want = need;
+        pthread_cond_signal(&s->sy_cv);
+    }
+    pthread_mutex_unlock(&s->sy_mu);
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *np = realloc(p, c * elem);
+    if (!np)
+        abort(); /* a few bytes per in-flight answer; nothing sensible to do without them */
+    *cap = c;
+    return np;
+}
+
+/* End of a turn with a durable trail: queue the touched clients' answers
+ * behind this turn's records and ask the syncer for them. */
+static void queue_turn(server *s, shard *sh)
+{
+    sh->q = grow(sh->q, &sh->qcap, sh->qlen + sh->ntouched, sizeof *sh->q);
+    for (size_t i = 0; i < sh->ntouched; i++) {
+        client *cl = sh->touched[i];
+        cl->touched = false;
+        cl->pending++;
+        sh->q[sh->qlen++] = (struct qent){cl, cl->wlen};
+    }
+    sh->ntouched = 0;
+    sh->bq = grow(sh->bq, &sh->bcap, sh->blen + 1, sizeof *sh->bq);
+    sh->bq[sh->blen++] = (struct qbatch){sh->turn_end, sh->qlen};
+    if (sh->turn_end)
+        request_sync(s, sh->turn_end);
+    sh->turn_end = 0;
+}
+
+/* Send the answers of every batch whose records are durable (in order). */
+static void release(server *s, shard *sh, uint64_t durable)
+{
+    bool any = false;
+    while (sh->bhead < sh->blen && sh->bq[sh->bhead].need <= durable) {
+        size_t end = sh->bq[sh->bhead++].end;
+        for (; sh->qhead < end; sh->qhead++) {
+            client *cl = sh->q[sh->qhead].c;
+            cl->pending--;
+            if (sh->q[sh->qhead].upto > cl->wready)
+                cl->wready = sh->q[sh->qhead].upto;
+            if (!cl->dead)
+                client_flush(s, cl);
+            else
+                sh->any_dead = true;
+        }
+        any = true;
+    }
+    if (sh->bhead == sh->blen) {
+        sh->bhead = sh->blen = sh->qhead = sh->qlen = 0;
+    } else if (sh->bhead > 1024) { /* compact the FIFOs now and then */
+        size_t qb = sh->qhead;
+        memmove(sh->q, sh->q + qb, (sh->qlen - qb) * sizeof *sh->q);
+        sh->qlen -= qb;
+        sh->qhead = 0;
+        for (size_t i = sh->bhead; i < sh->blen; i++)
+            sh->bq[i].end -= qb;
+        memmove(sh->bq, sh->bq + sh->bhead, (sh->blen - sh->bhead) * sizeof *sh->bq);
+        sh->blen -= sh->bhead;
+        sh->bhead = 0;
+    }
+    if (any) {
+        ship_poke(s->shipper);
+        ship_poke(s->syslog);
+    }
+}
+
 /* One shard's event loop: read and decide (under the bundle's read lock),
  * then one group commit for the turn, then the answers. */
 static void *shard_run(void *arg)
@@ -729,6 +872,11 @@ static void *shard_run(void *arg)
             break;
         pthread_rwlock_rdlock(&s->blk);
         for (int i = 0; i < n; i++) {
+            if (evs[i].data.ptr == &sh->efd) { /* the syncer finished a sync: see release() below */
+                uint64_t v;
+                (void)!read(sh->efd, &v, sizeof v);
+                continue;
+            }
             client *cl = evs[i].data.ptr;
             if (cl->dead)
                 continue;
@@ -741,9 +889,17 @@ static void *shard_run(void *arg)
                 client_kill(s, cl);
         }
         pthread_rwlock_unlock(&s->blk);
-        /* Group commit: this turn's records durable (one fdatasync, shared with
-         * any shard syncing at the same time), then its answers go out. */
-        if (sh->ntouched) {
+        /* Durable trail: this turn's answers wait for the syncer (one
+         * fdatasync covers every record appended by then, from every shard)
+         * while the loop goes on; batches already durable go out now. */
+        if (s->async_sync) {
+            if (sh->ntouched)
+                queue_turn(s, sh);
+            if (sh->blen)
+                release(s, sh, rt_audit_durable(s->audit));
+        } else if (sh->ntouched) {
+            /* --no-fsync or --no-audit: the records are written (not synced)
+             * before the answers go out. */
             if (s->audit) {
                 rt_audit_stats st;
                 rt_audit_get_stats(s->audit, &st);
@@ -771,6 +927,17 @@ static void *shard_run(void *arg)
             last_sweep = now;
         if (idle || sh->any_dead)
             sweep(sh, now, idle);
+    }
+    /* Stopping: what was decided is made durable and answered (unless the
+     * trail failed: then those answers are withheld). */
+    if (s->async_sync && sh->ntouched)
+        queue_turn(s, sh);
+    if (s->async_sync && sh->blen) {
+        uint64_t need = 0;
+        for (size_t i = sh->bhead; i < sh->blen; i++)
+            need = sh->bq[i].need > need ? sh->bq[i].need : need;
+        if (!need || rt_audit_sync(s->audit, need - 1, &err) == CMDAI_OK)
+            release(s, sh, rt_audit_durable(s->audit));
     }
     return NULL;
 }
@@ -952,7 +1119,25 @@ int main(int argc, char **argv)
         sh->s = &s;
         pthread_mutex_init(&sh->mu, NULL);
         sh->ep = epoll_create1(EPOLL_CLOEXEC);
-        if (sh->ep < 0 || pthread_create(&sh->th, NULL, shard_run, sh) != 0) {
+        sh->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        struct epoll_event eev = {0};
+        eev.events = EPOLLIN;
+        eev.data.ptr = &sh->efd;
+        if (sh->ep < 0 || sh->efd < 0 || epoll_ctl(sh->ep, EPOLL_CTL_ADD, sh->efd, &eev) != 0) {
+            logmsg("cannot set up shard %zu: %s", i, strerror(errno));
+            return EXIT_SOFTWARE;
+        }
+    }
+    s.async_sync = s.audit && !ao.no_sync;
+    pthread_mutex_init(&s.sy_mu, NULL);
+    pthread_cond_init(&s.sy_cv, NULL);
+    if (s.async_sync && pthread_create(&s.syncer, NULL, syncer_run, &s) != 0) {
+        logmsg("cannot start the syncer thread: %s", strerror(errno));
+        return EXIT_SOFTWARE;
+    }
+    for (size_t i = 0; i < s.nshards; i++) {
+        shard *sh = &s.shards[i];
+        if (pthread_create(&sh->th, NULL, shard_run, sh) != 0) {
             logmsg("cannot start shard thread %zu: %s", i, strerror(errno));
             return EXIT_SOFTWARE;
         }
@@ -992,6 +1177,13 @@ int main(int argc, char **argv)
     s.stop = true;
     for (size_t i = 0; i < s.nshards; i++) /* each finishes its turn: durable answers go out */
         pthread_join(s.shards[i].th, NULL);
+    if (s.async_sync) {
+        pthread_mutex_lock(&s.sy_mu);
+        s.sy_quit = true;
+        pthread_cond_signal(&s.sy_cv);
+        pthread_mutex_unlock(&s.sy_mu);
+        pthread_join(s.syncer, NULL);
+    }
     logmsg("stopping: sealing the audit trail");
     ship_stop(s.shipper); /* one last attempt to send what is durable */
     ship_stop(s.syslog);
@@ -1008,7 +1200,10 @@ int main(int argc, char **argv)
             client_kill(&s, cl);
         sweep(sh, now_ms(), false);
         close(sh->ep);
+        close(sh->efd);
         free(sh->touched);
+        free(sh->q);
+        free(sh->bq);
         rt_abuf_release(&sh->out);
     }
     free(s.shards);
