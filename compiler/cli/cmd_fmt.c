@@ -249,6 +249,26 @@ done:
     return rc;
 }
 
+/* --locked: resolve once before anything is printed or written, so a
+ * lockfile that would change stops fmt before it touches the file.  Load
+ * errors are left to fmt_one, which prints them. */
+static int check_locked(const cli_src *src, const char *path)
+{
+    struct cli_reg *reg = NULL;
+    int r = cli_src_begin(src, path, &reg);
+    if (r)
+        return r;
+    arena a;
+    arena_init(&a);
+    diag d;
+    diag_init(&d);
+    tpl *t;
+    int lrc = tpl_load(&a, path, cli_stdlib(src->stdlib), &t, &d);
+    r = cli_src_end(reg, lrc == 0);
+    arena_release(&a);
+    return r;
+}
+
 int cmd_fmt(int argc, char **argv)
 {
     static const struct option lo[] = {{"check", no_argument, 0, 'c'}, {"diff", no_argument, 0, 'd'},
@@ -283,7 +303,9 @@ int cmd_fmt(int argc, char **argv)
             continue;
         }
         struct cli_reg *reg = NULL;
-        int r = cli_src_begin(&src, argv[i], &reg);
+        int r = src.locked ? check_locked(&src, argv[i]) : 0;
+        if (!r)
+            r = cli_src_begin(&src, argv[i], &reg);
         if (!r) {
             r = fmt_one(argv[i], cli_stdlib(src.stdlib), mode);
             int e = cli_src_end(reg, r != EXIT_SOFTWARE && r < EXIT_USAGE);

@@ -235,6 +235,9 @@ expect_status 0 "lint with a fresh --lockfile" "$CC" lint "${BUILD_ARGS[@]}" --l
 [ ! -e ro.lock ] && ok "lint does not write a lockfile (only build and test do)" || bad "lint wrote ro.lock"
 expect_status 65 "lint --locked fails when resolution would change the lockfile" "$CC" lint "${BUILD_ARGS[@]}" --locked team14.yaml
 grep -q "forbids" "$TMP/err" && ok "lint --locked says why" || bad "lint --locked: $(cat "$TMP/err")"
+cp team14.yaml team14.bak
+expect_status 65 "fmt -w --locked fails when resolution would change the lockfile" "$CC" fmt -w "${BUILD_ARGS[@]}" --locked team14.yaml
+cmp -s team14.yaml team14.bak && ok "fmt -w --locked left the file untouched" || bad "fmt -w --locked rewrote team14.yaml"
 expect_status 78 "a registry base without any trusted publisher key" "$CC" explain --registry "$R" --cache "$TMP/cache" \
     --lockfile nt.lock team.yaml -- ls
 grep -q "team.yaml:4:.*no publisher key is trusted" "$TMP/err" && ok "no-trust error points at the extends entry" \
