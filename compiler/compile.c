@@ -352,17 +352,33 @@ static void dont_care(uint32_t *trans, uint32_t n, uint32_t k, const uint8_t *cl
     uint32_t *cnt = calloc(n, sizeof *cnt);
     if (!gs || !care || !queue || !cnt)
         abort();
+    /* The grammar's moves by class: (class, next grammar state) pairs of
+     * each grammar state, distinct, so a state is visited per class, not
+     * per byte (the marks are a fixpoint: the order does not matter). */
+    uint32_t pc[RT_G_N][256 * RT_G_N];
+    uint8_t pg[RT_G_N][256 * RT_G_N];
+    uint32_t np[RT_G_N] = {0};
+    for (int g = 0; g < RT_G_N; g++) {
+        uint8_t seen[256][RT_G_N];
+        memset(seen, 0, sizeof seen);
+        for (int b = 0; b < 256; b++) {
+            int g2 = rt_canon_next(g, (unsigned char)b);
+            if (g2 == RT_G_DEAD || seen[cls[b]][g2])
+                continue;
+            seen[cls[b]][g2] = 1;
+            pc[g][np[g]] = cls[b];
+            pg[g][np[g]++] = (uint8_t)g2;
+        }
+    }
     gs[start] |= 1u << RT_G_STAGE;
     queue[qn++] = start * RT_G_N + RT_G_STAGE;
     for (uint32_t qi = 0; qi < qn; qi++) {
         uint32_t s = queue[qi] / RT_G_N;
         int g = (int)(queue[qi] % RT_G_N);
-        for (int b = 0; b < 256; b++) {
-            int g2 = rt_canon_next(g, (unsigned char)b);
-            if (g2 == RT_G_DEAD)
-                continue;
-            care[(size_t)s * k + cls[b]] = 1;
-            uint32_t t = trans[(size_t)s * k + cls[b]];
+        for (uint32_t i = 0; i < np[g]; i++) {
+            int g2 = pg[g][i];
+            care[(size_t)s * k + pc[g][i]] = 1;
+            uint32_t t = trans[(size_t)s * k + pc[g][i]];
             if (!(gs[t] & (1u << g2))) {
                 gs[t] |= (uint8_t)(1u << g2);
                 queue[qn++] = t * RT_G_N + (uint32_t)g2;
