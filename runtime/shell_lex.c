@@ -75,6 +75,17 @@ static const unsigned char cls[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* f0 */
 };
 
+/* Is t[0..n) a shell NAME ([A-Za-z_][A-Za-z0-9_]*)? */
+static int is_name_word(const unsigned char *t, size_t n)
+{
+    if (!n || !(cls[t[0]] & C_NAME1))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!(cls[t[i]] & C_NAME))
+            return 0;
+    return 1;
+}
+
 /* wsrc() over a run of bytes, in one bounds check. */
 static void wsrc_run(sh_ctx *c, const sh_par *p, const unsigned char *s, size_t len)
 {
@@ -499,7 +510,6 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
     uint32_t st = c->stop;
     unsigned fl = 0;
     int name_ok = 1, lbr = 0;
-    size_t nlen = 0;
     if (rt_sh_at(p, 0) == '(') {
         lex_paren(c, p, &fl);
         fl |= TF_DYN;
@@ -523,12 +533,6 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
                 while (k < p->n && (cls[s[k]] & C_PLAIN))
                     k++;
                 wsrc_run(c, p, s + i, k - i);
-            }
-            for (size_t q = i; q < k && name_ok; q++) {
-                if (cls[s[q]] & (nlen ? C_NAME : C_NAME1))
-                    nlen++;
-                else
-                    name_ok = 0;
             }
             p->i = k;
             continue;
@@ -581,7 +585,10 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
             name_ok = 0;
             continue;
         }
-        if (name_ok && nlen > 0 && (b == '=' || (b == '+' && rt_sh_at(p, 1) == '='))) {
+        /* NAME= / NAME+=: name_ok says nothing was quoted or expanded, so
+         * the word so far is its bytes as written */
+        if (name_ok && (b == '=' || (b == '+' && rt_sh_at(p, 1) == '=')) &&
+            is_name_word(c->n->scratch + st, c->stop - st)) {
             fl |= TF_ASSIGN;
             name_ok = 0;
             if (b == '+') {
@@ -593,12 +600,6 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
             if (rt_sh_at(p, 0) == '(')
                 lex_paren(c, p, &fl);
             continue;
-        }
-        if (name_ok) {
-            if (is_name_start(b) || (nlen > 0 && is_name(b)))
-                nlen++;
-            else
-                name_ok = 0;
         }
         if (b == '*' || b == '?')
             fl |= TF_DYN;
