@@ -45,20 +45,21 @@ int rt_sh_put(sh_ctx *c, const void *b, size_t len)
 int rt_sh_put_tok(sh_ctx *c, unsigned char kind, const unsigned char *t, size_t len)
 {
     rt_norm *n = c->n;
-    size_t need = 1, k = 0;
+    size_t need = 1;
     if (rt_sh_err(c))
         return -1;
-    while (k < len && t[k] >= RT_C_MIN_TOKEN)
-        k++;
-    if (k == len) { /* the usual token: nothing to rewrite */
-        if (len >= RT_NORM_BUF - n->len) {
-            rt_sh_fail(c, CMDAI_E_TOO_COMPLEX, NULL);
-            return -1;
+    if (len < RT_NORM_BUF - n->len) { /* the usual token: copied as it is, in one pass */
+        unsigned char *o = n->buf + n->len;
+        size_t k = 0;
+        while (k < len && t[k] >= RT_C_MIN_TOKEN) {
+            o[k + 1] = t[k];
+            k++;
         }
-        n->buf[n->len] = kind;
-        memcpy(n->buf + n->len + 1, t, len);
-        n->len += len + 1;
-        return 0;
+        if (k == len) {
+            o[0] = kind;
+            n->len += len + 1;
+            return 0;
+        } /* else a byte to rewrite: start over below */
     }
     for (size_t i = 0; i < len; i++)
         need += t[i] == SH_MARK ? 3 : 1;
@@ -250,11 +251,13 @@ int rt_norm_run(rt_norm *n, const char *cmd, size_t len)
         n->err_offset = (size_t)(nul - cmd);
         return n->error;
     }
-    memset(&c, 0, sizeof c);
+    memset(&c, 0, offsetof(sh_ctx, pstart)); /* pstart[] and pk[] are written by level pushes before any read */
+    c.stop = 0;
+    c.ntok = 0;
     c.n = n;
     c.in = (const unsigned char *)cmd;
     c.inlen = len;
-    memset(&p, 0, sizeof p);
+    memset(&p, 0, offsetof(sh_par, hd)); /* hd[] is only read below nhd */
     p.s = (const unsigned char *)(cmd ? cmd : "");
     p.n = len;
     p.term = TERM_EOF;
