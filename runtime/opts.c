@@ -244,27 +244,43 @@ static int key_cmp(const char *k, size_t klen, const char *name)
     return klen < nlen ? -1 : klen > nlen;
 }
 
-/* key_cmp against an entry, inline and with its stored length: names are
- * short and most probes of the binary search end at the first byte. */
-static int entry_cmp(const char *k, size_t klen, const rt_prog_opts *e)
+/* Program lookup: an open-addressing hash index over table[], built once
+ * when the library is loaded (before any thread can call rt_opts_find), so
+ * a lookup hashes the name once and usually compares one entry. */
+enum { OPTS_SLOTS = 512 }; /* a power of two, over 4 slots an entry */
+_Static_assert(sizeof table / sizeof table[0] < OPTS_SLOTS / 4, "opts: grow OPTS_SLOTS");
+static unsigned short slot[OPTS_SLOTS]; /* table index + 1; 0: empty */
+static int indexed;
+
+static size_t name_hash(const char *s, size_t n) { return rt_name_hash(s, n) & (OPTS_SLOTS - 1); }
+
+__attribute__((constructor)) static void opts_index(void)
 {
-    const unsigned char *a = (const unsigned char *)k, *b = (const unsigned char *)e->prog;
-    size_t m = klen < e->plen ? klen : e->plen, i = 0;
-    while (i < m && a[i] == b[i])
-        i++;
-    if (i < m)
-        return a[i] < b[i] ? -1 : 1;
-    return klen < e->plen ? -1 : klen > e->plen;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        size_t h = name_hash(table[i].prog, table[i].plen);
+        while (slot[h])
+            h = (h + 1) & (OPTS_SLOTS - 1);
+        slot[h] = (unsigned short)(i + 1);
+    }
+    indexed = 1;
 }
 
 const rt_prog_opts *rt_opts_find(const char *prog, size_t len)
 {
-    size_t lo = 0, hi = sizeof table / sizeof table[0];
     if (!prog || len == 0)
         return NULL; /* every name in the table has a byte */
+    if (indexed) {
+        for (size_t h = name_hash(prog, len); slot[h]; h = (h + 1) & (OPTS_SLOTS - 1)) {
+            const rt_prog_opts *e = &table[slot[h] - 1];
+            if (e->plen == len && memcmp(e->prog, prog, len) == 0)
+                return e;
+        }
+        return NULL;
+    }
+    size_t lo = 0, hi = sizeof table / sizeof table[0]; /* before the index exists: binary search */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int r = entry_cmp(prog, len, &table[mid]);
+        int r = key_cmp(prog, len, table[mid].prog);
         if (r == 0)
             return &table[mid];
         if (r < 0)

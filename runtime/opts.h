@@ -8,6 +8,7 @@
 #define CMDAI_OPTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
     RT_OPT_LONG_SINGLE_DASH = 1u << 0, /* "-name" is one option, never a cluster */
@@ -36,6 +37,16 @@ int rt_opts_takes_value(const rt_prog_opts *po, const char *opt, size_t len);
  * optional and only ever attached (mysql -pSECRET; a bare -p prompts)?  In a
  * cluster the rest of the word is its value; the next word never is. */
 int rt_opts_attached_value(const rt_prog_opts *po, unsigned char o);
+
+/* FNV-1a of a name, for the program-name hash indexes (this table's and
+ * the normalizer's list of programs it looks through). */
+static inline uint32_t rt_name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
 
 /* The whole table, sorted by prog (strcmp order), for tests and lint. */
 const rt_prog_opts *rt_opts_table(size_t *count);

@@ -21,7 +21,7 @@ enum {
 static const struct special {
     const char *name;
     unsigned char len, kind, wflags;
-} specials[] = { /* note [specials]: sorted by strcmp of name, special() bsearches */
+} specials[] = { /* note [specials]: special() finds a name through special_slot[] */
     {S("ash"), K_SHELL, 0}, {S("bash"), K_SHELL, 0}, {S("builtin"), K_WRAP, 0},
     {S("busybox"), K_WRAP, 0}, {S("chroot"), K_WRAP, W_POS1}, {S("command"), K_WRAP, W_CMDV},
     {S("csh"), K_SHELL, 0}, {S("dash"), K_SHELL, 0}, {S("doas"), K_WRAP, W_ASSIGN},
@@ -36,27 +36,40 @@ static const struct special {
     {S("watch"), K_WATCH, 0}, {S("xargs"), K_XARGS, 0}, {S("zsh"), K_SHELL, 0},
 };
 
+/* A hash index over specials[], built when the library is loaded (as
+ * opts.c's): one hash of the name, then usually one comparison. */
+enum { SPECIAL_SLOTS = 256 }; /* a power of two, over 4 slots an entry */
+_Static_assert(sizeof specials / sizeof specials[0] < SPECIAL_SLOTS / 4, "shell_cmd: grow SPECIAL_SLOTS");
+static unsigned char special_slot[SPECIAL_SLOTS]; /* specials index + 1; 0: empty */
+static int special_indexed;
+
+__attribute__((constructor)) static void special_index(void)
+{
+    for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++) {
+        size_t h = rt_name_hash(specials[i].name, specials[i].len) & (SPECIAL_SLOTS - 1);
+        while (special_slot[h])
+            h = (h + 1) & (SPECIAL_SLOTS - 1);
+        special_slot[h] = (unsigned char)(i + 1);
+    }
+    special_indexed = 1;
+}
+
 static const struct special *special(const unsigned char *name, size_t n)
 {
-    size_t lo = 0, hi = sizeof specials / sizeof specials[0];
     if (n < 2 || n > 8)
         return NULL; /* every name in specials[] is 2..8 bytes */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct special *s = &specials[mid];
-        int r = (int)name[0] - (unsigned char)s->name[0];
-        if (r == 0) {
-            r = memcmp(name, s->name, n < s->len ? n : s->len);
-            if (r == 0)
-                r = n < s->len ? -1 : n > s->len;
+    if (special_indexed) {
+        size_t h = rt_name_hash((const char *)name, n) & (SPECIAL_SLOTS - 1);
+        for (; special_slot[h]; h = (h + 1) & (SPECIAL_SLOTS - 1)) {
+            const struct special *s = &specials[special_slot[h] - 1];
+            if (s->len == n && memcmp(s->name, name, n) == 0)
+                return s;
         }
-        if (r == 0)
-            return s;
-        if (r < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+        return NULL;
     }
+    for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++) /* before the index exists */
+        if (specials[i].len == n && memcmp(specials[i].name, name, n) == 0)
+            return &specials[i];
     return NULL;
 }
 
