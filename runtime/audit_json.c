@@ -36,6 +36,12 @@ static bool abuf_grow(rt_abuf *b, size_t extra)
 
 void rt_abuf_put(rt_abuf *b, const char *s, size_t n)
 {
+    if (!b->oom && n < b->cap - b->len) { /* fits (cap > len once allocated): the common case */
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+        return;
+    }
     if (!abuf_grow(b, n))
         return;
     memcpy(b->p + b->len, s, n);

@@ -391,8 +391,16 @@ static void answer_verdict(server *s, client *c, const cmdai_verdict *v, int rc,
         }
         free(t);
     }
-    if (seq >= 0)
-        rt_abuf_printf(&b, ",\"seq\":%lld", seq);
+    if (seq >= 0) { /* no printf on the hot path */
+        char d[24];
+        size_t i = sizeof d;
+        do {
+            d[--i] = (char)('0' + seq % 10);
+            seq /= 10;
+        } while (seq);
+        rt_abuf_puts(&b, ",\"seq\":");
+        rt_abuf_put(&b, d + i, sizeof d - i);
+    }
     rt_abuf_puts(&b, "}");
     if (b.oom)
         client_kill(s, c);
@@ -456,9 +464,39 @@ static json_t *status_json(server *s)
     return o;
 }
 
-static const char *jstr(json_t *o, const char *k)
+/* The members a request may have, found in one walk over the object (five
+ * or six hashed lookups were 5 % of a decision).  Unknown members are
+ * ignored; a member that is not a string reads as absent, as before. */
+typedef struct request {
+    json_t *id, *cmd;
+    const char *op, *cwd, *session, *shell, *agent;
+} request;
+
+static void request_members(json_t *rq, request *r)
 {
-    return json_string_value(json_object_get(o, k));
+    memset(r, 0, sizeof *r);
+    for (void *it = json_object_iter(rq); it; it = json_object_iter_next(rq, it)) {
+        const char *k = json_object_iter_key(it);
+        size_t kl = json_object_iter_key_len(it);
+        json_t *v = json_object_iter_value(it);
+        /* by length and bytes: a key with an embedded NUL ("cmd\u0000x") is another key */
+#define IS(lit) (kl == sizeof lit - 1 && !memcmp(k, lit, sizeof lit - 1))
+        if (IS("cmd"))
+            r->cmd = v;
+        else if (IS("id"))
+            r->id = v;
+        else if (IS("op"))
+            r->op = json_string_value(v);
+        else if (IS("cwd"))
+            r->cwd = json_string_value(v);
+        else if (IS("session"))
+            r->session = json_string_value(v);
+        else if (IS("shell"))
+            r->shell = json_string_value(v);
+        else if (IS("agent"))
+            r->agent = json_string_value(v);
+#undef IS
+    }
 }
 
 static bool decide(server *s, client *c, const char *line, size_t len)
@@ -471,7 +509,6 @@ static bool decide(server *s, client *c, const char *line, size_t len)
     }
     json_error_t je;
     json_t *rq = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-    json_t *id = json_object_get(rq, "id");
     if (!json_is_object(rq)) {
         s->bad_requests++;
         char t[200];
@@ -480,7 +517,10 @@ static bool decide(server *s, client *c, const char *line, size_t len)
         json_decref(rq);
         return true;
     }
-    const char *op = jstr(rq, "op");
+    request r;
+    request_members(rq, &r); /* JSON_REJECT_DUPLICATES: each member at most once */
+    json_t *id = r.id, *cj = r.cmd;
+    const char *op = r.op;
     if (op && !strcmp(op, "status")) {
         json_t *st = status_json(s);
         if (id)
@@ -494,7 +534,6 @@ static bool decide(server *s, client *c, const char *line, size_t len)
         json_decref(rq);
         return true;
     }
-    json_t *cj = json_object_get(rq, "cmd");
     if ((op && strcmp(op, "check")) || !json_is_string(cj)) {
         s->bad_requests++;
         answer(s, c, error_answer("bad request: want {\"cmd\": \"...\"} or {\"op\": \"status\"}", id));
@@ -513,10 +552,10 @@ static bool decide(server *s, client *c, const char *line, size_t len)
         ev.pid = c->pid;
         ev.user = c->user[0] ? c->user : NULL;
         ev.source = "daemon";
-        ev.cwd = jstr(rq, "cwd");
-        ev.session = jstr(rq, "session");
-        ev.shell = jstr(rq, "shell");
-        ev.agent = jstr(rq, "agent");
+        ev.cwd = r.cwd;
+        ev.session = r.session;
+        ev.shell = r.shell;
+        ev.agent = r.agent;
         ev.cmd = cmd;
         ev.cmd_len = clen;
         ev.bundle = s->b;
