@@ -131,7 +131,8 @@ static void gh_put(const char *s, int prop)
     }
 }
 
-static void print_text(const lint_report *rep, lint_sev error_on)
+/* src_failed: the lockfile check failed (printed already): no ok line. */
+static void print_text(const lint_report *rep, lint_sev error_on, bool src_failed)
 {
     if (!rep->compiled) {
         cli_diag(&rep->load); /* the loader's message, exactly as build prints it */
@@ -155,7 +156,7 @@ static void print_text(const lint_report *rep, lint_sev error_on)
         if (f->hint)
             fprintf(stderr, "  hint: %s\n", f->hint);
     }
-    if (rep->compiled && (error_on == LINT_OFF || lint_count(rep, error_on) == 0)) {
+    if (rep->compiled && !src_failed && (error_on == LINT_OFF || lint_count(rep, error_on) == 0)) {
         printf("%s: ok (%u rules, %u states", rep->path, rep->nrules, rep->nstates);
         if (shown)
             printf(", %zu finding%s below --error-on", shown, shown == 1 ? "" : "s");
@@ -358,7 +359,7 @@ int cmd_lint(int argc, char **argv)
         } else
             json_decref(fa);
         if (fmt == FMT_TEXT)
-            print_text(&rep, error_on);
+            print_text(&rep, error_on, se != 0);
         if (fmt == FMT_TEXT && rule_stats && rep.compiled) {
             printf("%s: states each rule adds alone (of %u):\n", argv[i], rep.nstates);
             for (size_t k = 0; k < rep.nrs; k++)

@@ -234,7 +234,8 @@ cmp -s ro-before.lock cmdai.lock && ok "read-only verbs left cmdai.lock as it wa
 expect_status 0 "lint with a fresh --lockfile" "$CC" lint "${BUILD_ARGS[@]}" --lockfile ro.lock team.yaml
 [ ! -e ro.lock ] && ok "lint does not write a lockfile (only build and test do)" || bad "lint wrote ro.lock"
 expect_status 65 "lint --locked fails when resolution would change the lockfile" "$CC" lint "${BUILD_ARGS[@]}" --locked team14.yaml
-grep -q "forbids" "$TMP/err" && ok "lint --locked says why" || bad "lint --locked: $(cat "$TMP/err")"
+grep -q "forbids" "$TMP/err" && ! grep -q ": ok (" "$TMP/out" && ok "lint --locked says why, and no ok line" \
+    || bad "lint --locked: $(cat "$TMP/err" "$TMP/out")"
 cp team14.yaml team14.bak
 expect_status 65 "fmt -w --locked fails when resolution would change the lockfile" "$CC" fmt -w "${BUILD_ARGS[@]}" --locked team14.yaml
 cmp -s team14.yaml team14.bak && ok "fmt -w --locked left the file untouched" || bad "fmt -w --locked rewrote team14.yaml"
