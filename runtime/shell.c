@@ -51,6 +51,13 @@ int rt_sh_put_tok(sh_ctx *c, unsigned char kind, const unsigned char *t, size_t 
     if (len < RT_NORM_BUF - n->len) { /* the usual token: copied as it is, in one pass */
         unsigned char *o = n->buf + n->len;
         size_t k = 0;
+        for (; k + 8 <= len; k += 8) { /* 8 bytes at a time while none is < RT_C_MIN_TOKEN */
+            uint64_t x;
+            memcpy(&x, t + k, 8);
+            if ((x - 0x0101010101010101u * RT_C_MIN_TOKEN) & ~x & 0x8080808080808080u)
+                break;
+            memcpy(o + 1 + k, &x, 8);
+        }
         while (k < len && t[k] >= RT_C_MIN_TOKEN) {
             o[k + 1] = t[k];
             k++;

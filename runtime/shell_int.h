@@ -118,6 +118,10 @@ static inline int rt_sh_is_meta(int b)
     return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == ';' || b == '&' || b == '|' || b == '<' ||
            b == '>' || b == '(' || b == ')';
 }
+/* Byte classes, rt_sh_cls[byte] & C_*: C_PLAIN copied by the lexer as it
+ * is; C_NAME / C_NAME1 a shell NAME's bytes / its first byte. */
+enum { C_PLAIN = 1, C_NAME = 2, C_NAME1 = 4 };
+extern const unsigned char rt_sh_cls[256];
 void rt_sh_skip_blanks(sh_par *p);
 int rt_sh_redir_start(const sh_par *p);
 void rt_sh_lex_redir(sh_ctx *c, sh_par *p, uint32_t stage);

@@ -49,14 +49,13 @@ static int wsrc(sh_ctx *c, const sh_par *p, int b)
     return wput(c, b);
 }
 
-/* Byte classes for rt_sh_lex_word.  C_PLAIN: copied as it is, with no other
+/* Byte classes (shell_int.h) for rt_sh_lex_word and shell_path.c.  C_PLAIN: copied as it is, with no other
  * effect: everything from RT_C_MIN_TOKEN up except blanks and operators
  * (rt_sh_is_meta), quoting and expansion (\\ ' " $ `), and what an
  * assignment or a glob is made of (= + * ? [ ]); a run of them is copied at
  * once.  C_NAME / C_NAME1: a shell NAME's bytes ([A-Za-z0-9_]) / its first
  * byte ([A-Za-z_]), for NAME=value. */
-enum { C_PLAIN = 1, C_NAME = 2, C_NAME1 = 4 };
-static const unsigned char cls[256] = {
+const unsigned char rt_sh_cls[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, /* 00 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 10 */
     0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, /* 20 */
@@ -78,10 +77,10 @@ static const unsigned char cls[256] = {
 /* Is t[0..n) a shell NAME ([A-Za-z_][A-Za-z0-9_]*)? */
 static int is_name_word(const unsigned char *t, size_t n)
 {
-    if (!n || !(cls[t[0]] & C_NAME1))
+    if (!n || !(rt_sh_cls[t[0]] & C_NAME1))
         return 0;
     for (size_t i = 1; i < n; i++)
-        if (!(cls[t[i]] & C_NAME))
+        if (!(rt_sh_cls[t[i]] & C_NAME))
             return 0;
     return 1;
 }
@@ -518,19 +517,19 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
         int b = rt_sh_at(p, 0);
         if (b < 0 || rt_sh_err(c))
             break;
-        if (cls[b] & C_PLAIN) {
+        if (rt_sh_cls[b] & C_PLAIN) {
             const unsigned char *s = p->s;
             size_t i = p->i, k = i + 1;
             if (p->n - i <= RT_NORM_SCRATCH - c->stop) { /* room for any run: scan and copy at once */
                 unsigned char *o = c->n->scratch + c->stop;
                 o[0] = (unsigned char)b;
-                while (k < p->n && (cls[s[k]] & C_PLAIN)) {
+                while (k < p->n && (rt_sh_cls[s[k]] & C_PLAIN)) {
                     o[k - i] = s[k];
                     k++;
                 }
                 c->stop += (uint32_t)(k - i);
             } else {
-                while (k < p->n && (cls[s[k]] & C_PLAIN))
+                while (k < p->n && (rt_sh_cls[s[k]] & C_PLAIN))
                     k++;
                 wsrc_run(c, p, s + i, k - i);
             }

@@ -85,10 +85,9 @@ size_t rt_sh_pathnorm(const unsigned char *t, size_t n, unsigned char *out)
 static size_t kv_prefix(const unsigned char *t, size_t n)
 {
     size_t i = 0;
-    if (!n || !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= 'A' && t[0] <= 'Z') || t[0] == '_'))
+    if (!n || !(rt_sh_cls[t[0]] & C_NAME1))
         return 0;
-    while (i < n && ((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
-                     t[i] == '_'))
+    while (i < n && (rt_sh_cls[t[i]] & C_NAME))
         i++;
     if (i >= n || t[i] != '=' || !rt_sh_pathlike(t + i + 1, n - i - 1))
         return 0;
