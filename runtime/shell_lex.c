@@ -506,13 +506,14 @@ static void lex_paren(sh_ctx *c, sh_par *p, unsigned *fl)
  * pattern).  Pushes its token; returns the token index or -1. */
 int rt_sh_lex_word(sh_ctx *c, sh_par *p)
 {
-    uint32_t st = c->stop;
+    uint32_t st = c->stop, nst; /* nst: where a NAME of NAME= would begin */
     unsigned fl = 0;
     int name_ok = 1, lbr = 0;
     if (rt_sh_at(p, 0) == '(') {
         lex_paren(c, p, &fl);
         fl |= TF_DYN;
     }
+    nst = c->stop; /* "(..)NAME=v": the NAME after a leading group counts */
     for (;;) {
         int b = rt_sh_at(p, 0);
         if (b < 0 || rt_sh_err(c))
@@ -587,7 +588,7 @@ int rt_sh_lex_word(sh_ctx *c, sh_par *p)
         /* NAME= / NAME+=: name_ok says nothing was quoted or expanded, so
          * the word so far is its bytes as written */
         if (name_ok && (b == '=' || (b == '+' && rt_sh_at(p, 1) == '=')) &&
-            is_name_word(c->n->scratch + st, c->stop - st)) {
+            is_name_word(c->n->scratch + nst, c->stop - nst)) {
             fl |= TF_ASSIGN;
             name_ok = 0;
             if (b == '+') {

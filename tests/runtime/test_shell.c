@@ -1149,6 +1149,17 @@ static const struct {
     {"empty heredoc delimiter",
      "cat <<''\n\nls", 0,
      "cat\nls"},
+    /* A word that begins with a group: the NAME after it still makes NAME=
+     * an assignment (the lexer checks NAME= from there, not from the '('). */
+    {"assignment after a leading group",
+     "k=$$(ls)g=1 rm y", 0,
+     "rm :: y"},
+    {"no name after a leading group",
+     "k=$$(ls)=1 rm y", 0,
+     "$? :: rm y"},
+    {"not a name after a leading group",
+     "k=$$(ls)-g=1 rm y", 0,
+     "$? :: rm y"},
 };
 
 static void test_table(void **state)
