@@ -127,8 +127,8 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
             size_t key = (size_t)scratch[i] * k + c;
             for (uint32_t j = ioff[key]; j < ioff[key + 1]; j++) {
                 uint32_t s = isrc[j], X = blk[s], at = first[X] + nmark[X];
-                if (loc[s] < at)
-                    continue; /* already marked */
+                if (loc[s] < at || end[X] - first[X] == 1)
+                    continue; /* already marked, or a single state: nothing to split */
                 uint32_t o = elem[at];
                 elem[at] = s;
                 elem[loc[s]] = o;
