@@ -15,8 +15,9 @@
 #define L(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define P(name) name, sizeof name - 1 /* prog and its length */
 
-/* note [opts table order]: sorted by strcmp of prog, so rt_opts_find() can
- * bsearch; tests/runtime/test_shell.c checks the order. */
+/* note [opts table order]: sorted by strcmp of prog (rt_opts_table's
+ * promise, and rt_opts_find's binary search before its index exists);
+ * tests/runtime/test_shell.c checks the order. */
 static const rt_prog_opts table[] = {
     {P("["), RT_OPT_NO_FLAGS, "", NULL},
     {P("ansible"), 0, "MTaefilmtu",
