@@ -15,10 +15,16 @@
 
 /* Flag and variable names that carry a secret (case-insensitive substrings,
  * '-' and '_' equivalent). */
-static const char *const secret_words[] = {
-    "password", "passwd", "passphrase", "secret", "token", "apikey", "api-key", "accesskey", "access-key",
-    "privatekey", "private-key", "credential", "bearer", "auth-key", "session-key", "client-key",
+#define W(s) {s, sizeof s - 1}
+static const struct {
+    const char *w;
+    size_t n; /* a name shorter than the word cannot contain it: most flags (-rf, -la) skip the search */
+} secret_words[] = {
+    W("password"), W("passwd"), W("passphrase"), W("secret"), W("token"), W("apikey"), W("api-key"),
+    W("accesskey"), W("access-key"), W("privatekey"), W("private-key"), W("credential"), W("bearer"),
+    W("auth-key"), W("session-key"), W("client-key"),
 };
+#undef W
 /* Whole flag names (after the dashes) that carry a secret. */
 static const char *const secret_flags[] = {"pass", "pwd", "pw", "auth", "key-password", "db-pass"};
 
@@ -65,7 +71,7 @@ static bool secret_name(const char *name, size_t n, bool flag)
     }
     low[n] = '\0';
     for (size_t k = 0; k < sizeof secret_words / sizeof *secret_words; k++)
-        if (strstr(low, secret_words[k]))
+        if (n >= secret_words[k].n && strstr(low, secret_words[k].w))
             return true;
     if (flag) {
         for (size_t k = 0; k < sizeof secret_flags / sizeof *secret_flags; k++)
