@@ -196,8 +196,9 @@ FUZZ_BIN = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 60
 # Harnesses of sources outside the two libraries name them here (the stem is the harness).
 FUZZ_EXTRA_fuzz_fleet    = runtime/daemon/fleet_meta.c
+FUZZ_EXTRA_fuzz_daemon_req = runtime/daemon/request.c
 FUZZ_EXTRA_fuzz_registry = runtime/daemon/fleet_http.c $(shell pkg-config --libs libcurl 2>/dev/null)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(RT_SRC) $(CC_SRC) $(RT_GEN_C) $(CC_GEN_C) runtime/daemon/fleet_meta.c runtime/daemon/fleet_http.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(RT_SRC) $(CC_SRC) $(RT_GEN_C) $(CC_GEN_C) runtime/daemon/fleet_meta.c runtime/daemon/fleet_http.c runtime/daemon/request.c
 	$(MAKE) BUILD=$(BUILD)/fuzzlib CC=clang SANITIZE=fuzzer-no-link,address,undefined CFLAGS="-O1 -g" $(BUILD)/fuzzlib/lib/libcmdaic.a $(BUILD)/fuzzlib/lib/libcmdai-policy.a
 	@mkdir -p $(dir $@)
 	clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) -Iruntime/daemon -I$(BUILD)/fuzzlib/gen -o $@ $< $(FUZZ_EXTRA_$*) \
