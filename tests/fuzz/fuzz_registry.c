@@ -1,8 +1,9 @@
 /* fuzz_registry.c — libFuzzer harness for the registry reader
- * (compiler/registry.c): the index file a registry mirror serves.  The
- * input is written as index/fz-name of a local registry and read back with
- * reg_fetch_index (line splitting, JSON, the name and field checks), then
- * every line goes through reg_line_verify (fields, then the publisher
+ * (compiler/registry.c): the index file a registry mirror serves.  The input
+ * is written as index/<name> of a local registry (name: the first line's
+ * "name" when it passes the name rules, else fz-name) and read back with
+ * reg_fetch_index (line splitting, JSON, the name and field checks); every
+ * line then goes through reg_line_verify (fields, then the publisher
  * signature against the key below) and reg_latest (semver order, yanked).
  * Seeds are index files written by `cmdai-policyc publish` with that key
  * (its secret half was thrown away), so their signatures verify
