@@ -47,8 +47,6 @@ int rt_bundle_check(struct cmdai_bundle *b, const unsigned char *data, size_t le
 int rt_error(cmdai_error *err, int code, const char *source, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-#endif
-
 /* One transition (note [comb tables]).  Every index was range-checked by
  * rt_bundle_check(). */
 static inline uint32_t rt_step(const struct cmdai_bundle *b, uint32_t s, unsigned char byte)
@@ -99,3 +97,5 @@ void rt_decide_units(const struct cmdai_bundle *b, const struct rt_norm *n, cmda
  * nothing (stage index from 0). */
 void rt_explain_unit(const struct cmdai_bundle *b, const unsigned char *p, size_t n,
                      void (*on_record)(void *ctx, unsigned stage, const cpb_record *r), void *ctx);
+
+#endif
