@@ -191,6 +191,7 @@ static void make_classes(builder *b)
 
 static void sort_unique(u32vec *a);
 static void closure_full(builder *b, const uint32_t *seeds, size_t n);
+static void hub_canon(builder *b);
 
 static int important(const nfa_state *s)
 {
@@ -285,6 +286,13 @@ static void closure(builder *b, const uint32_t *seeds, size_t n)
         return;
     }
     closure_full(b, seeds, n);
+    hub_canon(b);
+}
+
+/* b->tmp (a whole subset): when it holds all of H, keep only its members
+ * outside H and set the flag (note [hub subsets]: same canonical form). */
+static void hub_canon(builder *b)
+{
     if (b->hn && b->tmp.n >= b->hn) { /* H covered by several seeds together: same canonical form */
         uint32_t k = 0;
         for (size_t i = 0; i < b->tmp.n; i++)
@@ -339,6 +347,42 @@ static void closure_full(builder *b, const uint32_t *seeds, size_t n)
     u32vec t = b->tmp;
     b->tmp = b->stack;
     b->stack = t;
+}
+
+/* The closure of BH[g] + delta (note [hub buckets]) in b->tmp, as closure()
+ * would give it: the delta's closure merged with BH[g]'s (bcl[0..bn), sorted,
+ * distinct, known not to hold H).  Returns 0, leaving b->tmp alone, when a
+ * delta seed's closure holds H: closure() handles that form. */
+static int closure_delta(builder *b, const uint32_t *bcl, uint32_t bn, const u32vec *delta)
+{
+    for (size_t i = 0; i < delta->n; i++) {
+        seed_closure(b, delta->v[i]);
+        if (b->hn && b->sup_h[delta->v[i]])
+            return 0;
+    }
+    b->tmp.n = 0;
+    b->tflag = 0;
+    closure_full(b, delta->v, delta->n);
+    if (b->tmp.n + bn > b->stack.cap)
+        vgrow(&b->stack, b->tmp.n + bn);
+    uint32_t *o = b->stack.v;
+    size_t x = 0, y = 0, k = 0;
+    while (x < b->tmp.n && y < bn) {
+        uint32_t p = b->tmp.v[x], q = bcl[y];
+        o[k++] = p < q ? p : q;
+        x += p <= q;
+        y += q <= p;
+    }
+    while (x < b->tmp.n)
+        o[k++] = b->tmp.v[x++];
+    while (y < bn)
+        o[k++] = bcl[y++];
+    b->stack.n = k;
+    u32vec t = b->tmp;
+    b->tmp = b->stack;
+    b->stack = t;
+    hub_canon(b);
+    return 1;
 }
 
 static void hgrow(builder *b)
@@ -550,7 +594,8 @@ typedef struct budget {
 /* The DFA state of bucket bk (sorted, distinct, not empty): from the memo,
  * or closed and interned once (note [bucket memo]).  UINT32_MAX when the
  * budget runs out. */
-static uint32_t bucket_state(builder *b, memo *M, const u32vec *bk, budget *bu)
+static uint32_t bucket_state(builder *b, memo *M, const u32vec *bk, budget *bu, const uint32_t *bcl, uint32_t bn,
+                             const u32vec *delta)
 {
     uint64_t h = hash_u32s(bk->v, bk->n);
     size_t slot;
@@ -558,7 +603,8 @@ static uint32_t bucket_state(builder *b, memo *M, const u32vec *bk, budget *bu)
     if (t != UINT32_MAX)
         return t;
     int isnew;
-    closure(b, bk->v, bk->n);
+    if (!delta || !closure_delta(b, bcl, bn, delta))
+        closure(b, bk->v, bk->n);
     t = intern(b, &isnew);
     if (isnew)
         state_seeds(b, bk->v, bk->n);
@@ -666,6 +712,10 @@ typedef struct hub {
     uint32_t ng, gof[256];
     uint32_t *boff, *blen, *t; /* BH[g] = bpool[boff[g] .. + blen[g]), tH[g] */
     u32vec bpool;
+    /* note [hub buckets]: closure of BH[g] = cpool[coff[g] .. + clen[g]),
+     * cst[g] 0 not yet computed, 1 known, 2 it holds H (not kept) */
+    uint32_t *cst, *coff, *clen;
+    u32vec cpool;
     uint32_t npairs;
 } hub;
 
@@ -693,6 +743,32 @@ static void hub_setup(builder *b, uint32_t start, hub *H)
     if (b->hacc.n > 1)
         sort_u32(b->hacc.v, b->hacc.n);
     b->sup_h[hs] = 1;
+}
+
+/* note [hub buckets]: a state right after CMD with a pending thread moves on
+ * a class to BH[g] joined with its delta's bucket: hundreds of seeds, whose
+ * closure was concatenated and sorted again for every such state.  The
+ * closure of BH[g] is computed once here, and closure_delta() merges it with
+ * the delta's: the same sorted set, so the same subset and DFA state. */
+static void hub_bucket_closure(builder *b, hub *H, uint32_t g)
+{
+    const uint32_t *v = H->bpool.v + H->boff[g];
+    uint32_t n = H->blen[g];
+    for (uint32_t i = 0; i < n; i++) {
+        seed_closure(b, v[i]);
+        if (b->hn && b->sup_h[v[i]]) {
+            H->cst[g] = 2;
+            return;
+        }
+    }
+    b->tmp.n = 0;
+    if (n)
+        closure_full(b, v, n);
+    H->coff[g] = (uint32_t)H->cpool.n;
+    H->clen[g] = (uint32_t)b->tmp.n;
+    for (size_t i = 0; i < b->tmp.n; i++)
+        vpush(&H->cpool, b->tmp.v[i]);
+    H->cst[g] = 1;
 }
 
 int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states, dfa *out, dfa_blame *blame)
@@ -768,6 +844,10 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
                 H.boff = xrealloc(NULL, K, sizeof *H.boff);
                 H.blen = xrealloc(NULL, K, sizeof *H.blen);
                 H.t = xrealloc(NULL, K, sizeof *H.t);
+                H.cst = xrealloc(NULL, K, sizeof *H.cst);
+                H.coff = xrealloc(NULL, K, sizeof *H.coff);
+                H.clen = xrealloc(NULL, K, sizeof *H.clen);
+                memset(H.cst, 0, K * sizeof *H.cst);
                 for (uint32_t c = 0; c < K; c++) {
                     uint32_t g = 0;
                     while (g < H.ng && !rows_equal(mem, W, grep_cls[g], c))
@@ -836,7 +916,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
                         kb.n = 0;
                         for (uint32_t i = 0; i < H.blen[hg]; i++)
                             vpush(&kb, H.bpool.v[H.boff[hg] + i]);
-                        H.t[hg] = bucket_state(&b, &M, &kb, &bu);
+                        H.t[hg] = bucket_state(&b, &M, &kb, &bu, NULL, 0, NULL);
                         if (H.t[hg] == UINT32_MAX)
                             goto fail;
                     }
@@ -864,7 +944,11 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
                             vpush(&kb, hv[x++]);
                         while (y < bk.n)
                             vpush(&kb, bk.v[y++]);
-                        t = bucket_state(&b, &M, &kb, &bu);
+                        if (H.cst[hg] == 0)
+                            hub_bucket_closure(&b, &H, hg);
+                        int known = H.cst[hg] == 1;
+                        t = bucket_state(&b, &M, &kb, &bu, known ? H.cpool.v + H.coff[hg] : NULL,
+                                         known ? H.clen[hg] : 0, known ? &bk : NULL);
                         if (t == UINT32_MAX)
                             goto fail;
                         /* the key again: kb was reused for the bucket */
@@ -876,7 +960,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
                     }
                 }
             } else if (bk.n) {
-                t = bucket_state(&b, &M, &bk, &bu);
+                t = bucket_state(&b, &M, &bk, &bu, NULL, 0, NULL);
                 if (t == UINT32_MAX)
                     goto fail;
             }
@@ -903,6 +987,10 @@ done:
     free(H.blen);
     free(H.t);
     free(H.bpool.v);
+    free(H.cst);
+    free(H.coff);
+    free(H.clen);
+    free(H.cpool.v);
     free(b.in_h);
     free(b.sup_h);
     free(b.hacc.v);
