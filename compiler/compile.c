@@ -346,11 +346,16 @@ static int cmp_rule_ptr(const void *x, const void *y)
  * meaning of input the normalizer never produces. */
 static void dont_care(uint32_t *trans, uint32_t n, uint32_t k, const uint8_t *cls, uint32_t start)
 {
-    uint8_t *gs = calloc(n, 1);           /* grammar states seen per state */
-    uint8_t *care = calloc((size_t)n * k, 1);
+    uint8_t *gs = calloc(n, 1); /* grammar states seen per state */
     uint32_t *queue = malloc((size_t)n * RT_G_N * sizeof *queue), qn = 0;
     uint32_t *cnt = calloc(n, sizeof *cnt);
-    if (!gs || !care || !queue || !cnt)
+    /* A state's possible classes are those of the grammar states it is
+     * reached in, a function of gs[s]: per mask, its classes in ascending
+     * order then the others (mcls), the number of the first (mnc). */
+    uint16_t *mcls = malloc((size_t)256 * k * sizeof *mcls);
+    uint32_t mnc[256];
+    uint8_t mdone[256] = {0};
+    if (!gs || !queue || !cnt || !mcls)
         abort();
     /* The grammar's moves by class: (class, next grammar state) pairs of
      * each grammar state, distinct, so a state is visited per class, not
@@ -377,7 +382,6 @@ static void dont_care(uint32_t *trans, uint32_t n, uint32_t k, const uint8_t *cl
         int g = (int)(queue[qi] % RT_G_N);
         for (uint32_t i = 0; i < np[g]; i++) {
             int g2 = pg[g][i];
-            care[(size_t)s * k + pc[g][i]] = 1;
             uint32_t t = trans[(size_t)s * k + pc[g][i]];
             if (!(gs[t] & (1u << g2))) {
                 gs[t] |= (uint8_t)(1u << g2);
@@ -386,27 +390,44 @@ static void dont_care(uint32_t *trans, uint32_t n, uint32_t k, const uint8_t *cl
         }
     }
     for (uint32_t s = 0; s < n; s++) {
-        uint32_t *row = trans + (size_t)s * k;
-        const uint8_t *cr = care + (size_t)s * k;
-        uint32_t best = UINT32_MAX, bc = 0;
-        for (uint32_t c = 0; c < k; c++)
-            if (cr[c] && ++cnt[row[c]] > bc) {
-                bc = cnt[row[c]];
-                best = row[c];
-            }
-        for (uint32_t c = 0; c < k; c++)
-            if (cr[c])
-                cnt[row[c]] = 0;
-        if (best == UINT32_MAX)
+        uint32_t m = gs[s];
+        if (!m)
             continue; /* not reachable by well-formed input: leave it */
-        for (uint32_t c = 0; c < k; c++)
-            if (!cr[c])
-                row[c] = best;
+        uint16_t *ml = mcls + (size_t)m * k;
+        if (!mdone[m]) {
+            uint8_t cr[256] = {0};
+            for (int g = 0; g < RT_G_N; g++)
+                if (m & (1u << g))
+                    for (uint32_t i = 0; i < np[g]; i++)
+                        cr[pc[g][i]] = 1;
+            uint32_t j = 0;
+            for (uint32_t c = 0; c < k; c++)
+                if (cr[c])
+                    ml[j++] = (uint16_t)c;
+            mnc[m] = j;
+            for (uint32_t c = 0; c < k; c++)
+                if (!cr[c])
+                    ml[j++] = (uint16_t)c;
+            mdone[m] = 1;
+        }
+        uint32_t *row = trans + (size_t)s * k;
+        uint32_t best = UINT32_MAX, bc = 0, nc = mnc[m];
+        for (uint32_t i = 0; i < nc; i++)
+            if (++cnt[row[ml[i]]] > bc) {
+                bc = cnt[row[ml[i]]];
+                best = row[ml[i]];
+            }
+        for (uint32_t i = 0; i < nc; i++)
+            cnt[row[ml[i]]] = 0;
+        if (best == UINT32_MAX)
+            continue;
+        for (uint32_t i = nc; i < k; i++)
+            row[ml[i]] = best;
     }
     free(gs);
-    free(care);
     free(queue);
     free(cnt);
+    free(mcls);
 }
 
 typedef struct rec_key {
