@@ -677,9 +677,13 @@ static void group_targets(const groups *G, const uint64_t *bits, u32vec *bk)
 {
     bk->n = 0;
     for (uint32_t j = 0; j < G->nl; j++)
-        if (bits[j / 64] >> (j % 64) & 1)
-            for (size_t i = 0; i < G->ltgt[j].n; i++)
-                vpush(bk, G->ltgt[j].v[i]);
+        if (bits[j / 64] >> (j % 64) & 1) {
+            const u32vec *t = &G->ltgt[j];
+            if (bk->n + t->n > bk->cap)
+                vgrow(bk, t->n);
+            memcpy(bk->v + bk->n, t->v, t->n * sizeof *t->v);
+            bk->n += t->n;
+        }
     sort_unique(bk);
 }
 
