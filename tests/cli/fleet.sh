@@ -18,36 +18,6 @@ cleanup() {
 trap cleanup EXIT
 if [ ! -x /usr/sbin/nginx ]; then echo "fleet.sh: nginx is missing (make deps installs it)"; exit 1; fi
 
-start_nginx() { # ROOTDIR
-    local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    mkdir -p "$TMP/ngx"; chmod 755 "$TMP"
-    { [ "$(id -u)" = 0 ] && echo "user root;"
-      cat <<NGX
-daemon off;
-worker_processes 1;
-pid $TMP/ngx/nginx.pid;
-error_log $TMP/ngx/error.log;
-events { worker_connections 64; }
-http {
-    access_log $TMP/ngx/access.log;
-    client_body_temp_path $TMP/ngx/body;
-    proxy_temp_path $TMP/ngx/proxy;
-    fastcgi_temp_path $TMP/ngx/fastcgi;
-    uwsgi_temp_path $TMP/ngx/uwsgi;
-    scgi_temp_path $TMP/ngx/scgi;
-    default_type application/octet-stream;
-    etag on;
-    server { listen 127.0.0.1:$port; root $1; }
-}
-NGX
-    } > "$TMP/ngx/nginx.conf"
-    /usr/sbin/nginx -p "$TMP/ngx" -c "$TMP/ngx/nginx.conf" -e "$TMP/ngx/error.log" &
-    NGINX_PID=$!
-    for _ in $(seq 50); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$port" 2> /dev/null && break; sleep 0.1; done
-    URL="http://127.0.0.1:$port"
-}
-
 status() { # prints one field path of the daemon's status, e.g. bundle.serial
     python3 - "$TMP/d.sock" "$1" <<'PY'
 import json, socket, sys
