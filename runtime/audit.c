@@ -478,6 +478,21 @@ out:
     return rc;
 }
 
+/* Release everything rt_audit_open acquired (also a half-built handle: its
+ * fd is -1 and its key NULL until they exist). */
+static void audit_free(rt_audit *a)
+{
+    if (a->fd >= 0)
+        close(a->fd);
+    if (a->key)
+        sodium_free(a->key);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->synced_cv);
+    rt_abuf_release(&a->pend);
+    free(a->path);
+    free(a);
+}
+
 rt_audit *rt_audit_open(const rt_audit_opts *opts, cmdai_error *err)
 {
     if (!opts || !opts->path) {
@@ -527,15 +542,7 @@ rt_audit *rt_audit_open(const rt_audit_opts *opts, cmdai_error *err)
     snprintf(a->st.key_id, sizeof a->st.key_id, "%s", a->key ? a->key_id : "");
     return a;
 fail:
-    if (a->fd >= 0)
-        close(a->fd);
-    if (a->key)
-        sodium_free(a->key);
-    pthread_mutex_destroy(&a->mu);
-    pthread_cond_destroy(&a->synced_cv);
-    rt_abuf_release(&a->pend);
-    free(a->path);
-    free(a);
+    audit_free(a);
     return NULL;
 }
 
@@ -823,14 +830,6 @@ int rt_audit_close(rt_audit *a, cmdai_error *err)
         rc = frc;
     if (a->fd >= 0 && !a->o.no_sync && fsync(a->fd) != 0 && rc == CMDAI_OK)
         rc = rt_sig_error(err, CMDAI_E_IO, a->path, 0, "cannot sync: %s", strerror(errno));
-    if (a->fd >= 0)
-        close(a->fd);
-    if (a->key)
-        sodium_free(a->key);
-    pthread_mutex_destroy(&a->mu);
-    pthread_cond_destroy(&a->synced_cv);
-    rt_abuf_release(&a->pend);
-    free(a->path);
-    free(a);
+    audit_free(a);
     return rc;
 }
