@@ -98,6 +98,9 @@ int cli_read_file(const char *path, unsigned char **out, size_t *len, diag *d);
  * the device with a file).  0, or -1 after printing why. */
 int cli_check_output(const char *path);
 
+/* A percentage option value (0..100, decimals allowed): 0, or -1 when malformed. */
+int cli_parse_pct(const char *s, double *out);
+
 int cmd_lint(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_build(int argc, char **argv);

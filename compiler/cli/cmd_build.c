@@ -314,17 +314,6 @@ static int parse_corpus(char *arg, corpus_spec *cs)
     return 0;
 }
 
-static int parse_pct(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0.0 && v <= 100.0))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static void print_rules(const cli_bundle *cb, const cmdai_verdict *vd)
 {
     unsigned n = vd->nrules < CMDAI_VERDICT_RULES ? vd->nrules : CMDAI_VERDICT_RULES;
@@ -460,7 +449,7 @@ int cmd_test(int argc, char **argv)
             break;
         case 'R':
         case 'F':
-            if (parse_pct(optarg, c == 'R' ? &min_recall : &max_fp)) {
+            if (cli_parse_pct(optarg, c == 'R' ? &min_recall : &max_fp)) {
                 fprintf(stderr, "%s test: --%s takes a percentage from 0 to 100\n", cli_prog,
                         c == 'R' ? "min-recall" : "max-fp");
                 return EXIT_USAGE;

@@ -15,24 +15,13 @@
 #include "coverage.h"
 #include "exitcodes.h"
 
-static int parse_pct(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0.0 && v <= 100.0))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int cli_cov_option(cli_cov *cc, int opt, const char *arg)
 {
     switch (opt) {
     case CLI_COV_OPT_COVERAGE: cc->on = 1; return 0;
     case CLI_COV_OPT_MIN:
     case CLI_COV_OPT_MIN_STATES:
-        if (parse_pct(arg, opt == CLI_COV_OPT_MIN ? &cc->min_rules : &cc->min_states)) {
+        if (cli_parse_pct(arg, opt == CLI_COV_OPT_MIN ? &cc->min_rules : &cc->min_states)) {
             fprintf(stderr, "%s test: --%s takes a percentage from 0 to 100\n", cli_prog,
                     opt == CLI_COV_OPT_MIN ? "min-coverage" : "min-state-coverage");
             return EXIT_USAGE;

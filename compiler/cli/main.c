@@ -108,6 +108,17 @@ int cli_read_file(const char *path, unsigned char **out, size_t *len, diag *d)
     return 0;
 }
 
+int cli_parse_pct(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0.0 && v <= 100.0))
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int cli_check_output(const char *path)
 {
     struct stat sb;
