@@ -207,22 +207,6 @@ static cmdai_bundle *current(int *rc)
     return cache.b;
 }
 
-/* The same text as `cmdai-policy check` prints: action (risk): rules — message. */
-static void format_verdict(const cmdai_bundle *b, const cmdai_verdict *v, char *out, size_t cap)
-{
-    size_t n = (size_t)snprintf(out, cap, "%s", cmdai_action_name(v->action));
-    if (v->risk && n < cap)
-        n += (size_t)snprintf(out + n, cap - n, " (risk %s)", cmdai_risk_name(v->risk));
-    unsigned k = v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES;
-    for (unsigned i = 0; i < k && n < cap; i++) {
-        cmdai_rule_info ri;
-        if (cmdai_rule_get(b, v->rules[i], &ri) == CMDAI_OK)
-            n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : ": ", ri.id);
-    }
-    if (v->message && *v->message && n < cap)
-        snprintf(out + n, cap - n, " — %s", v->message);
-}
-
 int cmdai_check_builtin(WORD_LIST *list)
 {
     const char *cmd;
@@ -257,7 +241,8 @@ int cmdai_check_builtin(WORD_LIST *list)
     cmdai_verdict v;
     int e = cmdai_eval(b, cmd, strlen(cmd), &v);
     char text[1024];
-    format_verdict(b, &v, text, sizeof text);
+    /* the verdict's text alone, as before: the exit status carries an eval error */
+    hc_verdict_text(b, &v, CMDAI_OK, text, sizeof text);
     set_verdict(text);
     return e != CMDAI_OK ? EXIT_DATAERR : (int)v.action * EXIT_VERDICT_STEP;
 }
