@@ -35,6 +35,8 @@ struct rt_audit {
     char *path;
     char host[256];
     uint8_t head[RT_AUDIT_HASH_BYTES]; /* hash of the last record written */
+    char head_hex[RT_AUDIT_HASH_HEX + 1]; /* the same in hex: the next record's "prev" */
+    rt_abuf host_json;                 /* ","host":<host as JSON>,"source":  (constant per log) */
     uint64_t next_seq;                 /* seq of the next record */
     uint64_t written_seq;              /* records < this are in the file (maybe not durable yet) */
     uint64_t synced_seq;               /* records < this are durable */
@@ -56,10 +58,10 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* RFC 3339, UTC, milliseconds: 2026-11-25T13:20:24.123Z.  The seconds part
- * is formatted once per second and thread (gmtime_r + strftime were 3 % of
- * a daemon decision). */
-static void fmt_time(int64_t ms, char out[32])
+/* RFC 3339, UTC, milliseconds: 2026-11-25T13:20:24.123Z; returns its
+ * length.  The seconds part is formatted once per second and thread
+ * (gmtime_r + strftime were 3 % of a daemon decision). */
+static size_t fmt_time(int64_t ms, char out[32])
 {
     static _Thread_local time_t last_s = -1;
     static _Thread_local char last[24];
@@ -79,17 +81,43 @@ static void fmt_time(int64_t ms, char out[32])
     out[last_n + 3] = (char)('0' + f % 10);
     out[last_n + 4] = 'Z';
     out[last_n + 5] = '\0';
+    return last_n + 5;
 }
 
-/* Hashes are public: a plain table, not libsodium's constant-time bin2hex. */
+/* Hashes are public: a plain table, not libsodium's constant-time bin2hex;
+ * two digits per byte from one table entry. */
 static void hex(const uint8_t *b, size_t n, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
+    static const char pairs[513] =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + 2 * i, pairs + 2 * b[i], 2);
     out[2 * n] = '\0';
+}
+
+/* Decimal digits of v, right-aligned in d[24]; returns where they start. */
+static size_t u64_digits(uint64_t v, char d[24])
+{
+    size_t i = 24;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return i;
+}
+
+/* The chain head changed: keep its hex for the next "prev". */
+static void set_head(rt_audit *a, const uint8_t h[RT_AUDIT_HASH_BYTES])
+{
+    memcpy(a->head, h, RT_AUDIT_HASH_BYTES);
+    hex(a->head, RT_AUDIT_HASH_BYTES, a->head_hex);
 }
 
 static int key_load(rt_audit *a, const char *path, cmdai_error *err)
@@ -189,22 +217,18 @@ static int write_record(rt_audit *a, const char *body, size_t blen, cmdai_error 
 {
     if (a->broken)
         return rt_sig_error(err, CMDAI_E_IO, a->path, 0, "audit log is unusable after an earlier write error");
-    /* {"seq":N,"prev":"H"  and  ,"hash":"H"}\n  without printf (hot path) */
+    /* {"seq":N,"prev":"H"  and  ,"hash":"H"}\n  without printf (hot path);
+     * "prev" is the previous record's "hash", kept in hex. */
     char pre[128], suf[RT_AUDIT_HASH_HEX + 16];
     char d[24];
-    size_t di = sizeof d, pl = 0;
-    uint64_t v = a->next_seq;
-    do {
-        d[--di] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    size_t di = u64_digits(a->next_seq, d), pl = 0;
     memcpy(pre, "{\"seq\":", 7);
     pl = 7;
     memcpy(pre + pl, d + di, sizeof d - di);
     pl += sizeof d - di;
     memcpy(pre + pl, ",\"prev\":\"", 9);
     pl += 9;
-    hex(a->head, sizeof a->head, pre + pl);
+    memcpy(pre + pl, a->head_hex, RT_AUDIT_HASH_HEX);
     pl += RT_AUDIT_HASH_HEX;
     pre[pl++] = '"';
     uint8_t h[RT_AUDIT_HASH_BYTES];
@@ -226,6 +250,7 @@ static int write_record(rt_audit *a, const char *body, size_t blen, cmdai_error 
         return rt_sig_error(err, CMDAI_E_NOMEM, a->path, 0, "out of memory");
     }
     memcpy(a->head, h, sizeof h);
+    memcpy(a->head_hex, suf + 9, RT_AUDIT_HASH_HEX);
     a->next_seq++;
     a->file_bytes += total;
     if (a->pend.len > PEND_MAX)
@@ -239,7 +264,7 @@ static int write_checkpoint(rt_audit *a, const char *reason, cmdai_error *err)
     char t[32], prev[RT_AUDIT_HASH_HEX + 1];
     int64_t ms = now_ms();
     fmt_time(ms, t);
-    hex(a->head, sizeof a->head, prev);
+    memcpy(prev, a->head_hex, sizeof prev);
     rt_abuf b = {0};
     rt_abuf_puts(&b, ",\"type\":\"checkpoint\",\"reason\":");
     rt_abuf_json_cstr(&b, reason);
@@ -466,6 +491,7 @@ static int resume_from(rt_audit *a, int fd, bool live, const char **reason, cmda
                           "the last record is not an audit record; refusing to append to it");
         goto out;
     }
+    set_head(a, a->head); /* its hex as we write it, whatever case the file had */
     a->next_seq = a->written_seq = a->synced_seq = seq + 1;
     a->file_bytes = size;
     /* The file's first record gives the rotation name. */
@@ -489,6 +515,7 @@ static void audit_free(rt_audit *a)
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->synced_cv);
     rt_abuf_release(&a->pend);
+    rt_abuf_release(&a->host_json);
     free(a->path);
     free(a);
 }
@@ -522,6 +549,14 @@ rt_audit *rt_audit_open(const rt_audit_opts *opts, cmdai_error *err)
     else if (gethostname(a->host, sizeof a->host - 1) != 0)
         snprintf(a->host, sizeof a->host, "unknown");
     a->fd = -1;
+    set_head(a, a->head); /* genesis: all zero until resume() finds a chain */
+    RT_ABUF_LIT(&a->host_json, "\",\"host\":");
+    rt_abuf_json_cstr(&a->host_json, a->host);
+    RT_ABUF_LIT(&a->host_json, ",\"source\":");
+    if (a->host_json.oom) {
+        rt_sig_error(err, CMDAI_E_NOMEM, a->path, 0, "out of memory");
+        goto fail;
+    }
     const char *reason = "genesis";
     if (opts->key_path && key_load(a, opts->key_path, err) != CMDAI_OK)
         goto fail;
@@ -589,108 +624,111 @@ static void scratch_reset(rt_abuf *b)
     b->len = 0;
 }
 
-/* ,"key": — keys are our own literals (no escaping needed); no printf on the hot path. */
-static void put_key(rt_abuf *b, const char *key)
+/* A number, or null when unknown (< 0); no printf on the hot path. */
+static void put_num(rt_abuf *b, long v)
 {
-    rt_abuf_put(b, ",\"", 2);
-    rt_abuf_puts(b, key);
-    rt_abuf_put(b, "\":", 2);
-}
-
-static void put_num(rt_abuf *b, const char *key, long v)
-{
-    put_key(b, key);
+    char d[24];
     if (v < 0) {
-        rt_abuf_put(b, "null", 4);
+        RT_ABUF_LIT(b, "null");
         return;
     }
-    char d[24];
-    size_t i = sizeof d;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    size_t i = u64_digits((uint64_t)v, d);
     rt_abuf_put(b, d + i, sizeof d - i);
 }
 
-static void put_u64(rt_abuf *b, const char *key, uint64_t v)
+static void put_u64(rt_abuf *b, uint64_t v)
 {
-    put_key(b, key);
     char d[24];
-    size_t i = sizeof d;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    size_t i = u64_digits(v, d);
     rt_abuf_put(b, d + i, sizeof d - i);
 }
 
-static void put_str(rt_abuf *b, const char *key, const char *v)
+void rt_audit_bundle_json(rt_abuf *b, const cmdai_bundle *bundle)
 {
-    put_key(b, key);
-    rt_abuf_json_cstr(b, v);
+    if (!bundle) {
+        RT_ABUF_LIT(b, ",\"bundle\":null");
+        return;
+    }
+    cmdai_bundle_info bi;
+    cmdai_bundle_get_info(bundle, &bi);
+    RT_ABUF_LIT(b, ",\"bundle\":{\"name\":");
+    rt_abuf_json_cstr(b, bi.name);
+    RT_ABUF_LIT(b, ",\"version\":");
+    rt_abuf_json_cstr(b, bi.version);
+    RT_ABUF_LIT(b, ",\"serial\":");
+    put_u64(b, bi.serial);
+    RT_ABUF_LIT(b, ",\"digest\":\"");
+    rt_abuf_puts(b, bi.digest); /* hex, and hex: nothing to escape */
+    RT_ABUF_LIT(b, "\",\"key_id\":\"");
+    rt_abuf_puts(b, bi.key_id);
+    RT_ABUF_LIT(b, "\"}");
 }
 
-/* Body of a decision record (everything between prev and hash). */
+/* Body of a decision record (everything between prev and hash).  The member
+ * names are literals appended with their own (compile-time) length, each
+ * merged with the punctuation around it; the host and the bundle member are
+ * formatted once (rt_audit_open, rt_audit_bundle_json) and copied. */
 static int format_decision(rt_audit *a, const rt_audit_event *ev, rt_abuf *b, rt_abuf *red, unsigned *nred)
 {
     char t[32];
-    fmt_time(ev->time_ms ? ev->time_ms : now_ms(), t);
-    rt_abuf_puts(b, ",\"type\":\"decision\",\"time\":\"");
-    rt_abuf_puts(b, t);
-    rt_abuf_put(b, "\"", 1);
-    put_str(b, "host", a->host);
-    put_str(b, "source", ev->source);
-    put_str(b, "user", ev->user);
-    put_num(b, "uid", ev->uid);
-    put_num(b, "gid", ev->gid);
-    put_num(b, "pid", ev->pid);
-    put_str(b, "session", ev->session);
-    put_str(b, "shell", ev->shell);
-    put_str(b, "agent", ev->agent);
-    put_str(b, "cwd", ev->cwd);
+    size_t tl = fmt_time(ev->time_ms ? ev->time_ms : now_ms(), t);
+    RT_ABUF_LIT(b, ",\"type\":\"decision\",\"time\":\"");
+    rt_abuf_put(b, t, tl);
+    rt_abuf_put(b, a->host_json.p, a->host_json.len); /* ","host":"H","source": */
+    rt_abuf_json_cstr(b, ev->source);
+    RT_ABUF_LIT(b, ",\"user\":");
+    rt_abuf_json_cstr(b, ev->user);
+    RT_ABUF_LIT(b, ",\"uid\":");
+    put_num(b, ev->uid);
+    RT_ABUF_LIT(b, ",\"gid\":");
+    put_num(b, ev->gid);
+    RT_ABUF_LIT(b, ",\"pid\":");
+    put_num(b, ev->pid);
+    RT_ABUF_LIT(b, ",\"session\":");
+    rt_abuf_json_cstr(b, ev->session);
+    RT_ABUF_LIT(b, ",\"shell\":");
+    rt_abuf_json_cstr(b, ev->shell);
+    RT_ABUF_LIT(b, ",\"agent\":");
+    rt_abuf_json_cstr(b, ev->agent);
+    RT_ABUF_LIT(b, ",\"cwd\":");
+    rt_abuf_json_cstr(b, ev->cwd);
     size_t clen = ev->cmd ? ev->cmd_len : 0;
     rt_audit_redact_into(red, ev->cmd ? ev->cmd : "", clen, nred);
     if (red->oom)
         return CMDAI_E_NOMEM;
     bool cut = red->len > RT_AUDIT_CMD_MAX;
-    rt_abuf_puts(b, ",\"command\":");
+    RT_ABUF_LIT(b, ",\"command\":");
     rt_abuf_json_str(b, red->p, cut ? RT_AUDIT_CMD_MAX : red->len);
-    put_u64(b, "command_bytes", clen);
-    rt_abuf_puts(b, cut ? ",\"truncated\":true" : ",\"truncated\":false");
-    put_u64(b, "redactions", *nred);
+    RT_ABUF_LIT(b, ",\"command_bytes\":");
+    put_u64(b, clen);
+    if (cut)
+        RT_ABUF_LIT(b, ",\"truncated\":true,\"redactions\":");
+    else
+        RT_ABUF_LIT(b, ",\"truncated\":false,\"redactions\":");
+    put_u64(b, *nred);
     const cmdai_verdict *v = ev->verdict;
-    put_str(b, "action", v ? cmdai_action_name(v->action) : NULL);
-    put_str(b, "risk", v ? cmdai_risk_name(v->risk) : NULL);
-    rt_abuf_puts(b, ",\"rules\":[");
+    RT_ABUF_LIT(b, ",\"action\":");
+    rt_abuf_json_cstr(b, v ? cmdai_action_name(v->action) : NULL);
+    RT_ABUF_LIT(b, ",\"risk\":");
+    rt_abuf_json_cstr(b, v ? cmdai_risk_name(v->risk) : NULL);
+    RT_ABUF_LIT(b, ",\"rules\":[");
     unsigned n = v ? (v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES) : 0;
     for (unsigned i = 0, k = 0; i < n && ev->bundle; i++) {
         cmdai_rule_info ri;
         if (cmdai_rule_get(ev->bundle, v->rules[i], &ri) != CMDAI_OK)
             continue;
         if (k++)
-            rt_abuf_puts(b, ",");
+            RT_ABUF_LIT(b, ",");
         rt_abuf_json_cstr(b, ri.id);
     }
-    rt_abuf_puts(b, "]");
-    put_str(b, "message", v ? v->message : NULL);
-    put_str(b, "error", ev->eval_rc != CMDAI_OK ? cmdai_code_name(ev->eval_rc) : NULL);
-    if (ev->bundle) {
-        cmdai_bundle_info bi;
-        cmdai_bundle_get_info(ev->bundle, &bi);
-        rt_abuf_puts(b, ",\"bundle\":{\"name\":");
-        rt_abuf_json_cstr(b, bi.name);
-        rt_abuf_puts(b, ",\"version\":");
-        rt_abuf_json_cstr(b, bi.version);
-        put_u64(b, "serial", bi.serial);
-        rt_abuf_puts(b, ",\"digest\":\"");
-        rt_abuf_puts(b, bi.digest); /* hex, and hex: nothing to escape */
-        rt_abuf_puts(b, "\",\"key_id\":\"");
-        rt_abuf_puts(b, bi.key_id);
-        rt_abuf_puts(b, "\"}");
-    } else {
-        rt_abuf_puts(b, ",\"bundle\":null");
-    }
+    RT_ABUF_LIT(b, "],\"message\":");
+    rt_abuf_json_cstr(b, v ? v->message : NULL);
+    RT_ABUF_LIT(b, ",\"error\":");
+    rt_abuf_json_cstr(b, ev->eval_rc != CMDAI_OK ? cmdai_code_name(ev->eval_rc) : NULL);
+    if (ev->bundle_json)
+        rt_abuf_put(b, ev->bundle_json, ev->bundle_json_len);
+    else
+        rt_audit_bundle_json(b, ev->bundle);
     return b->oom ? CMDAI_E_NOMEM : CMDAI_OK;
 }
 
@@ -812,7 +850,7 @@ void rt_audit_get_stats(rt_audit *a, rt_audit_stats *out)
     *out = a->st;
     out->next_seq = a->next_seq;
     out->synced_seq = a->synced_seq;
-    hex(a->head, sizeof a->head, out->head);
+    memcpy(out->head, a->head_hex, sizeof out->head);
     pthread_mutex_unlock(&a->mu);
 }
 

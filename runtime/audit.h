@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cmdai/policy.h"
 
@@ -21,6 +22,30 @@
 #define RT_AUDIT_CMD_MAX (64u * 1024)       /* bytes of the (redacted) command kept */
 
 typedef struct rt_audit rt_audit; /* opaque; thread-safe */
+
+/* A growable byte buffer (audit_json.c); len bytes used, always
+ * NUL-terminated when cap > 0.  oom sticks: later appends do nothing. */
+typedef struct rt_abuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} rt_abuf;
+
+/* Append n bytes.  The common case (room left) is inline, so that appending
+ * a literal (RT_ABUF_LIT) is a copy of a compile-time length: a record is
+ * made of some fifty pieces. */
+void rt_abuf_put_grow(rt_abuf *b, const char *s, size_t n);
+static inline void rt_abuf_put(rt_abuf *b, const char *s, size_t n)
+{
+    if (n < b->cap - b->len && !b->oom) { /* cap > len once allocated; cap == len == 0 before */
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+        return;
+    }
+    rt_abuf_put_grow(b, s, n);
+}
+#define RT_ABUF_LIT(b, lit) rt_abuf_put((b), "" lit, sizeof(lit) - 1) /* string literals only */
 
 typedef struct rt_audit_opts {
     const char *path;          /* the live log file, e.g. /var/log/cmdai/audit.log */
@@ -43,9 +68,18 @@ typedef struct rt_audit_event {
     const char *cmd;             /* raw command line: redacted before writing */
     size_t cmd_len;
     const cmdai_bundle *bundle;  /* may be NULL (no bundle loaded) */
+    const char *bundle_json;     /* rt_audit_bundle_json() of `bundle`, formatted once per loaded
+                                  * bundle by the caller; NULL: formatted for this record */
+    size_t bundle_json_len;
     const cmdai_verdict *verdict;
     int eval_rc;                 /* CMDAI_OK or the eval error */
 } rt_audit_event;
+
+/* The record's bundle member, `,"bundle":{...}` (or `,"bundle":null` for
+ * NULL), appended to `out` (out->oom on failure).  It depends on the bundle
+ * only, so a caller deciding many commands against one loaded bundle formats
+ * it once and passes it in rt_audit_event.bundle_json. */
+void rt_audit_bundle_json(rt_abuf *out, const cmdai_bundle *b);
 
 /* Open (create 0640) or resume the log at opts->path: reads the tail to pick
  * up seq and hash, cuts an unterminated last line (never acknowledged: it was
@@ -97,13 +131,6 @@ char *rt_audit_redact(const char *in, size_t len, size_t *out_len, unsigned *nre
 
 /* ---- JSON text (audit_json.c) ------------------------------------------ */
 
-/* A growable byte buffer; len bytes used, always NUL-terminated when cap > 0. */
-typedef struct rt_abuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} rt_abuf;
-void rt_abuf_put(rt_abuf *b, const char *s, size_t n);
 void rt_abuf_puts(rt_abuf *b, const char *s);
 void rt_abuf_printf(rt_abuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A JSON string literal with quotes; invalid UTF-8 and NUL become U+FFFD, so

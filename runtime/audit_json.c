@@ -34,14 +34,9 @@ static bool abuf_grow(rt_abuf *b, size_t extra)
     return true;
 }
 
-void rt_abuf_put(rt_abuf *b, const char *s, size_t n)
+/* rt_abuf_put (audit.h) when the bytes do not fit. */
+void rt_abuf_put_grow(rt_abuf *b, const char *s, size_t n)
 {
-    if (!b->oom && n < b->cap - b->len) { /* fits (cap > len once allocated): the common case */
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-        return;
-    }
     if (!abuf_grow(b, n))
         return;
     memcpy(b->p + b->len, s, n);
@@ -118,11 +113,11 @@ static const unsigned char plain[256] = {
 void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n)
 {
     if (!s) {
-        rt_abuf_puts(b, "null");
+        RT_ABUF_LIT(b, "null");
         return;
     }
     /* Worst case 6 bytes out per byte in ("\u001f"). */
-    if (n > (SIZE_MAX - 3) / 6 || !abuf_grow(b, n * 6 + 2)) {
+    if (n > (SIZE_MAX - 3) / 6 || (n * 6 + 3 > b->cap - b->len && !abuf_grow(b, n * 6 + 2)) || b->oom) {
         b->oom = true;
         return;
     }

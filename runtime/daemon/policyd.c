@@ -99,6 +99,7 @@ struct server {
     const char *sock_path, *bundle_path;
     cmdai_open_opts oo;
     cmdai_bundle *b;
+    rt_abuf bjson; /* the audit records' "bundle" member for b (rt_audit_bundle_json), formatted once per load */
     struct stat bst, sst; /* bundle and .minisig as last loaded */
     rt_audit *audit;
     const char *audit_path;
@@ -171,6 +172,18 @@ static int load_bundle(server *s, const char *why)
     struct stat bst, sst;
     stat_pair(s->bundle_path, &bst, &sst);
     cmdai_bundle *nb = cmdai_open(s->bundle_path, &s->oo, &err); /* verified before any lock */
+    rt_abuf nj = {0};
+    if (nb) {
+        rt_audit_bundle_json(&nj, nb);
+        if (nj.oom) {
+            cmdai_close(nb);
+            nb = NULL;
+            rt_abuf_release(&nj);
+            err = (cmdai_error){.code = CMDAI_E_NOMEM};
+            snprintf(err.source, sizeof err.source, "%s", s->bundle_path);
+            snprintf(err.text, sizeof err.text, "out of memory");
+        }
+    }
     pthread_rwlock_wrlock(&s->blk);
     s->bst = bst;
     s->sst = sst;
@@ -186,6 +199,8 @@ static int load_bundle(server *s, const char *why)
     if (s->b)
         cmdai_close(s->b); /* write lock held: no shard is deciding */
     s->b = nb;
+    rt_abuf_release(&s->bjson);
+    s->bjson = nj;
     s->reload_error[0] = '\0';
     s->loaded_ms = s->reload_ms;
     s->reloads++;
@@ -509,6 +524,8 @@ static bool decide(server *s, client *c, const char *line, size_t len)
         ev.cmd = cmd;
         ev.cmd_len = clen;
         ev.bundle = s->b;
+        ev.bundle_json = s->bjson.p;
+        ev.bundle_json_len = s->bjson.len;
         ev.verdict = &v;
         ev.eval_rc = e;
         uint64_t sq;
@@ -1197,5 +1214,6 @@ int main(int argc, char **argv)
     }
     free(s.shards);
     cmdai_close(s.b);
+    rt_abuf_release(&s.bjson);
     return out;
 }
