@@ -3,6 +3,7 @@
  * jansson here).  Output is always valid UTF-8: bytes that are not part of a
  * well-formed sequence, and NUL, become U+FFFD. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,18 @@ static const unsigned char plain[256] = {
     [0x5d ... 0x7f] = 1,
 };
 
+/* Could any of the 8 bytes in x need escaping or a UTF-8 check: a byte
+ * below 0x20, '"', '\\' or one with the top bit set?  Exact ("no" means
+ * every byte is in `plain`), so whole words of plain text are copied
+ * without a table load per byte.  The below-n test is the classic
+ * ((x - n*0x01..) & ~x & 0x80..) for n <= 128, nonzero iff some byte < n. */
+static inline bool word_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+    return ((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) | ((bs - ones) & ~bs & high) | (x & high);
+}
+
 void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n)
 {
     if (!s) {
@@ -128,6 +141,8 @@ void rt_abuf_json_str(rt_abuf *b, const char *s, size_t n)
         /* A run of bytes that need no escaping, copied at once (the daemon
          * escapes every message and command twice per decision). */
         size_t j = i;
+        for (uint64_t w; j + 8 <= n && (memcpy(&w, u + j, 8), !word_special(w));)
+            j += 8;
         while (j < n && plain[u[j]])
             j++;
         if (j > i) {
