@@ -58,6 +58,16 @@ static void sort_by_label(uint32_t n, const uint32_t *label, uint32_t *elem)
     free(cnt);
 }
 
+/* The number of pair (t, c) (note [inverse by target]): t's first pair
+ * plus the classes below c that t is entered on. */
+static inline uint32_t pair_of(const uint64_t *em, uint32_t first, uint32_t c)
+{
+    uint32_t x = first;
+    for (uint32_t w = 0; w < c / 64; w++)
+        x += (uint32_t)__builtin_popcountll(em[w]);
+    return x + (uint32_t)__builtin_popcountll(em[c / 64] & (((uint64_t)1 << (c % 64)) - 1));
+}
+
 /* note [hopcroft]: partition refinement with inverse transitions, splitting
  * by the smaller half, O(k n log n).  Moore's rounds cost O(k n) each and a
  * policy needs about as many rounds as its longest literal, which made
@@ -69,34 +79,63 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
                        uint32_t **rep_out)
 {
     size_t nk = (size_t)n * k;
-    /* Predecessors by (target, class): isrc[ioff[t*k+c] .. ioff[t*k+c+1]). */
-    /* calloc: a large zeroed block comes from fresh pages, no memset pass. */
-    uint32_t *ioff = calloc(nk + 1, sizeof *ioff), *isrc = xmalloc(nk ? nk : 1, sizeof *isrc);
-    if (!ioff)
-        abort();
-    uint32_t ni = 0; /* distinct (target, class) pairs */
-    for (uint32_t s = 0; s < n; s++)
-        for (uint32_t c = 0; c < k; c++)
-            ni += ioff[(size_t)trans[(size_t)s * k + c] * k + c]++ == 0;
-    for (size_t i = 1; i < nk; i++)
-        ioff[i] += ioff[i - 1];
-    ioff[nk] = (uint32_t)nk;
-    for (uint32_t s = n; s-- > 0;)
-        for (uint32_t c = k; c-- > 0;)
-            isrc[--ioff[(size_t)trans[(size_t)s * k + c] * k + c]] = s;
-    /* The classes each state is entered on: a splitter (B, c) whose states
-     * have no predecessor on c splits nothing, so it is never queued (most
-     * states are entered on one or two of the k classes). */
+    /* Predecessors by (target, class), note [inverse by target]: the
+     * classes target t is entered on are the bits of emask[t*W ..], their
+     * (t, c) pairs numbered from icoff[t] in class order, and the
+     * predecessors of pair x are isrc[ipos[x] .. ipos[x+1]), ascending.  A
+     * table indexed by t*k + c (31 MB at 10,000 rules) cost three passes of
+     * scattered accesses, half of minimisation; these passes touch tables
+     * of n and of the distinct pairs, and go by runs: most classes of a row
+     * lead to the same target, whose pairs are then consecutive. */
+    size_t W = ((size_t)k + 63) / 64;
+    uint64_t *emask = calloc((size_t)n * W + 1, sizeof *emask);
     uint32_t *icoff = xmalloc((size_t)n + 1, sizeof *icoff);
-    uint32_t *icls = xmalloc(ni ? ni : 1, sizeof *icls);
-    ni = 0;
+    uint32_t *isrc = xmalloc(nk ? nk : 1, sizeof *isrc);
+    if (!emask)
+        abort();
+    for (uint32_t s = 0; s < n; s++) {
+        const uint32_t *row = trans + (size_t)s * k;
+        for (uint32_t c = 0; c < k; c++)
+            emask[(size_t)row[c] * W + c / 64] |= (uint64_t)1 << (c % 64);
+    }
+    uint32_t ni = 0; /* distinct (target, class) pairs */
     for (uint32_t t = 0; t < n; t++) {
         icoff[t] = ni;
-        for (uint32_t c = 0; c < k; c++)
-            if (ioff[(size_t)t * k + c + 1] > ioff[(size_t)t * k + c])
-                icls[ni++] = c;
+        for (size_t w = 0; w < W; w++)
+            ni += (uint32_t)__builtin_popcountll(emask[(size_t)t * W + w]);
     }
     icoff[n] = ni;
+    uint32_t *ipos = calloc((size_t)ni + 1, sizeof *ipos), *fillp = xmalloc((size_t)ni + 1, sizeof *fillp);
+    uint8_t *icls = xmalloc(ni ? ni : 1, 1);
+    if (!ipos)
+        abort();
+    for (int pass = 0; pass < 2; pass++) { /* count per pair, then fill */
+        for (uint32_t s = 0; s < n; s++) {
+            const uint32_t *row = trans + (size_t)s * k;
+            for (uint32_t c = 0; c < k;) {
+                uint32_t t = row[c], x = pair_of(emask + (size_t)t * W, icoff[t], c), e = c + 1;
+                /* a run of classes to t: its pairs are consecutive */
+                while (e < k && row[e] == t)
+                    e++;
+                for (; c < e; c++, x++) {
+                    if (pass == 0)
+                        ipos[x + 1]++;
+                    else
+                        isrc[fillp[x]++] = s;
+                }
+            }
+        }
+        if (pass == 0) {
+            for (uint32_t x = 0; x < ni; x++)
+                ipos[x + 1] += ipos[x];
+            memcpy(fillp, ipos, (size_t)ni * sizeof *fillp);
+        }
+    }
+    free(fillp);
+    for (uint32_t t = 0, x = 0; t < n; t++)
+        for (size_t w = 0; w < W; w++)
+            for (uint64_t m = emask[(size_t)t * W + w]; m; m &= m - 1)
+                icls[x++] = (uint8_t)(w * 64 + (size_t)__builtin_ctzll(m));
 
     /* Blocks are runs of elem[]; a block's marked states come first. */
     uint32_t *elem = xmalloc(n, sizeof *elem), *loc = xmalloc(n, sizeof *loc);
@@ -151,8 +190,12 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
         uint32_t bn = end[B] - first[B], nt = 0;
         memcpy(scratch, elem + first[B], bn * sizeof *scratch);
         for (uint32_t i = 0; i < bn; i++) {
-            size_t key = (size_t)scratch[i] * k + c;
-            for (uint32_t j = ioff[key]; j < ioff[key + 1]; j++) {
+            uint32_t t = scratch[i];
+            const uint64_t *em = emask + (size_t)t * W;
+            if (!(em[c / 64] >> (c % 64) & 1))
+                continue; /* not entered on c */
+            uint32_t x = pair_of(em, icoff[t], c);
+            for (uint32_t j = ipos[x]; j < ipos[x + 1]; j++) {
                 uint32_t s = isrc[j], X = blk[s], at = first[X] + nmark[X];
                 if (loc[s] < at || end[X] - first[X] == 1)
                     continue; /* already marked, or a single state: nothing to split */
@@ -207,10 +250,11 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
     for (uint32_t b = 0; b < nb; b++)
         rep[b] = elem[first[b]];
     *rep_out = rep;
-    free(ioff);
     free(isrc);
     free(icoff);
     free(icls);
+    free(ipos);
+    free(emask);
     free(elem);
     free(loc);
     free(first);
