@@ -6,6 +6,8 @@
  * the record still says what was run.  False positives are preferred over
  * leaks. */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,12 +28,23 @@ static const struct {
 };
 #undef W
 /* Whole flag names (after the dashes) that carry a secret. */
-static const char *const secret_flags[] = {"pass", "pwd", "pw", "auth", "key-password", "db-pass"};
+#define W(s) {s, sizeof s - 1}
+static const struct {
+    const char *w;
+    size_t n;
+} secret_flags[] = {W("pass"), W("pwd"), W("pw"), W("auth"), W("key-password"), W("db-pass")};
+#undef W
 
-static bool is_word_end(unsigned char c)
+/* Bytes that end a word: one table load instead of twelve compares (the
+ * scan asks this of nearly every byte). */
+static const bool word_end[256] = {
+    [' '] = true, ['\t'] = true, ['\n'] = true, ['\r'] = true, [';'] = true, ['|'] = true,
+    ['&'] = true, [')'] = true, ['('] = true, ['<'] = true, ['>'] = true, ['`'] = true,
+};
+
+static inline bool is_word_end(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';' || c == '|' || c == '&' || c == ')' ||
-           c == '(' || c == '<' || c == '>' || c == '`';
+    return word_end[c];
 }
 
 static bool is_tok(unsigned char c)
@@ -74,8 +87,9 @@ static bool secret_name(const char *name, size_t n, bool flag)
         if (n >= secret_words[k].n && strstr(low, secret_words[k].w))
             return true;
     if (flag) {
+        size_t ln = strlen(low); /* a NUL in the name ends it here, as it always did */
         for (size_t k = 0; k < sizeof secret_flags / sizeof *secret_flags; k++)
-            if (!strcmp(low, secret_flags[k]))
+            if (ln == secret_flags[k].n && !memcmp(low, secret_flags[k].w, ln))
                 return true;
     } else if ((n >= 4 && !strcmp(low + n - 4, "-pwd")) || (n >= 5 && !strcmp(low + n - 5, "-pass"))) {
         return true; /* MYSQL_PWD, SMTP_PASS */
@@ -83,9 +97,8 @@ static bool secret_name(const char *name, size_t n, bool flag)
     return false;
 }
 
-static bool prefix_ci(const char *s, size_t len, size_t i, const char *p)
+static bool prefix_ci(const char *s, size_t len, size_t i, const char *p, size_t n)
 {
-    size_t n = strlen(p);
     if (len - i < n)
         return false;
     for (size_t k = 0; k < n; k++)
@@ -105,26 +118,64 @@ static size_t run(const char *s, size_t len, size_t i, bool dot)
 }
 
 /* Well-known token shapes: prefix and the least number of token bytes after it. */
+#define T(p, min, ud) {p, sizeof p - 1, min, ud}
 static const struct {
     const char *prefix;
-    size_t min;
+    size_t pl, min;
     bool upper_digits; /* AWS ids: [A-Z0-9] only, exactly min */
 } tokens[] = {
-    {"AKIA", 16, true}, {"ASIA", 16, true}, {"ghp_", 20, false}, {"gho_", 20, false}, {"ghu_", 20, false},
-    {"ghs_", 20, false}, {"ghr_", 20, false}, {"github_pat_", 20, false}, {"glpat-", 20, false},
-    {"xoxb-", 10, false}, {"xoxa-", 10, false}, {"xoxp-", 10, false}, {"xoxr-", 10, false},
-    {"xoxs-", 10, false}, {"sk_live_", 16, false}, {"rk_live_", 16, false}, {"sk_test_", 16, false},
-    {"AIza", 30, false}, {"sk-", 20, false}, {"npm_", 30, false}, {"hf_", 30, false},
+    T("AKIA", 16, true), T("ASIA", 16, true), T("ghp_", 20, false), T("gho_", 20, false), T("ghu_", 20, false),
+    T("ghs_", 20, false), T("ghr_", 20, false), T("github_pat_", 20, false), T("glpat-", 20, false),
+    T("xoxb-", 10, false), T("xoxa-", 10, false), T("xoxp-", 10, false), T("xoxr-", 10, false),
+    T("xoxs-", 10, false), T("sk_live_", 16, false), T("rk_live_", 16, false), T("sk_test_", 16, false),
+    T("AIza", 30, false), T("sk-", 20, false), T("npm_", 30, false), T("hf_", 30, false),
 };
+#undef T
+#define NTOKENS (sizeof tokens / sizeof *tokens)
+
+/* Headers and schemes: Authorization: <scheme> VALUE, Bearer VALUE, X-Api-Key: VALUE.
+ * The first two keep the scheme word; the last three need a token-like value. */
+#define H(s) {s, sizeof s - 1}
+static const struct {
+    const char *h; /* lower case */
+    size_t n;
+} hdrs[] = {
+    H("authorization:"), H("proxy-authorization:"), H("x-api-key:"), H("api-key:"), H("private-token:"),
+    H("x-auth-token:"), H("cookie:"), H("bearer "), H("basic "), H("token "),
+};
+#undef H
+#define NHDRS (sizeof hdrs / sizeof *hdrs)
+
+/* The prefilter of the header and token patterns, by the byte they start
+ * with: bit k (k < NHDRS) when hdrs[k] starts with the byte in either case,
+ * bit NHDRS + k when tokens[k] starts with it, bit JWT_BIT for 'e' (eyJ).
+ * Every pattern needs its first byte to match, so a pattern whose bit is
+ * clear cannot match there: skipping it changes nothing.  Zero for most
+ * bytes (this replaces a list of the same first bytes). */
+#define JWT_BIT (NHDRS + NTOKENS)
+_Static_assert(JWT_BIT < 32, "first-byte masks are 32 bits");
+static uint32_t first_mask[256];
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
+
+static void first_mask_init(void)
+{
+    for (size_t k = 0; k < NHDRS; k++) {
+        first_mask[(unsigned char)hdrs[k].h[0]] |= 1u << k;
+        first_mask[toupper((unsigned char)hdrs[k].h[0])] |= 1u << k;
+    }
+    for (size_t k = 0; k < NTOKENS; k++)
+        first_mask[(unsigned char)tokens[k].prefix[0]] |= 1u << (NHDRS + k);
+    first_mask['e'] |= 1u << JWT_BIT;
+}
 
 /* Token at i (which starts a token: the byte before is not a token byte)?
- * Returns its length or 0. */
-static size_t token_at(const char *s, size_t len, size_t i)
+ * `m` is first_mask[s[i]]: only the shapes starting with s[i] are tried, in
+ * table order.  Returns its length or 0. */
+static size_t token_at(const char *s, size_t len, size_t i, uint32_t m)
 {
-    for (size_t k = 0; k < sizeof tokens / sizeof *tokens; k++) {
-        if (s[i] != tokens[k].prefix[0])
-            continue; /* most words start with none of the prefixes' first bytes */
-        size_t pl = strlen(tokens[k].prefix);
+    for (uint32_t tm = m >> NHDRS & ((1u << NTOKENS) - 1); tm; tm &= tm - 1) {
+        size_t k = (size_t)__builtin_ctz(tm);
+        size_t pl = tokens[k].pl;
         if (len - i < pl || memcmp(s + i, tokens[k].prefix, pl) != 0)
             continue;
         size_t j = i + pl, n = 0;
@@ -140,7 +191,7 @@ static size_t token_at(const char *s, size_t len, size_t i)
             return pl + n;
     }
     /* JWT: eyJ<b64url>.eyJ<b64url>.<b64url> */
-    if (len - i > 20 && !memcmp(s + i, "eyJ", 3)) {
+    if ((m >> JWT_BIT & 1) && len - i > 20 && !memcmp(s + i, "eyJ", 3)) {
         size_t a = run(s, len, i, false);
         if (a >= 10 && i + a < len && s[i + a] == '.' && len - (i + a + 1) >= 3 && !memcmp(s + i + a + 1, "eyJ", 3)) {
             size_t b = run(s, len, i + a + 1, false);
@@ -178,18 +229,6 @@ static void redact(red *r, size_t from, size_t to)
     r->copied = to;
 }
 
-/* Bytes that can start a header name or a known token (see the tables below). */
-static bool may_start(unsigned char c)
-{
-    switch (c) {
-    case 'a': case 'A': case 'p': case 'P': case 'x': case 'X': case 'c': case 'C': case 'b': case 'B':
-    case 't': case 'T': case 'g': case 's': case 'r': case 'n': case 'h': case 'e':
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* Does the line run one of the programs (as a word, possibly with a path)? */
 static bool mentions_program(const char *s, size_t len, const char *const *progs, size_t nprogs)
 {
@@ -207,12 +246,30 @@ static bool mentions_program(const char *s, size_t len, const char *const *progs
     return false;
 }
 
+static const char *const mysql[] = {"mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump", "mysqlimport"};
+static const char *const sshpass[] = {"sshpass"};
+
+/* Does the line run mysql & co. (sshpass)?  Asked only when a -p word is
+ * seen, the only place the answer matters, and then once per line: both
+ * depend on the whole line only, so asking late changes nothing. */
+static bool runs_mysql(const char *s, size_t len, int *memo)
+{
+    if (*memo < 0)
+        *memo = mentions_program(s, len, mysql, sizeof mysql / sizeof *mysql);
+    return *memo;
+}
+
+static bool runs_sshpass(const char *s, size_t len, int *memo)
+{
+    if (*memo < 0)
+        *memo = mentions_program(s, len, sshpass, 1);
+    return *memo;
+}
+
 void rt_audit_redact_into(rt_abuf *out, const char *s, size_t len, unsigned *nred)
 {
-    static const char *const mysql[] = {"mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump", "mysqlimport"};
-    static const char *const sshpass[] = {"sshpass"};
-    bool my = mentions_program(s, len, mysql, sizeof mysql / sizeof *mysql);
-    bool sp = mentions_program(s, len, sshpass, 1);
+    pthread_once(&first_once, first_mask_init);
+    int my = -1, sp = -1; /* unknown until a -p word asks */
     red r = {*out, 0, s, 0};
     rt_abuf_put(&r.out, "", 0);
     bool redact_next = false; /* the previous word was a secret-taking flag */
@@ -249,12 +306,12 @@ void rt_audit_redact_into(rt_abuf *out, const char *s, size_t len, unsigned *nre
                     }
                     redact_next = true; /* --password VALUE */
                 }
-                if (d - i == 1 && we - d >= 2 && s[d] == 'p' && my) { /* mysql -pSECRET */
+                if (d - i == 1 && we - d >= 2 && s[d] == 'p' && runs_mysql(s, len, &my)) { /* mysql -pSECRET */
                     redact(&r, i + 2, we);
                     i = we;
                     continue;
                 }
-                if (we - i == 2 && s[i + 1] == 'p' && sp)
+                if (we - i == 2 && s[i + 1] == 'p' && runs_sshpass(s, len, &sp))
                     redact_next = true; /* sshpass -p SECRET */
                 if ((we - i == 2 && s[i + 1] == 'u') || (we - i == 6 && !memcmp(s + i, "--user", 6)))
                     userpass_next = true; /* curl -u user:pass */
@@ -294,15 +351,15 @@ void rt_audit_redact_into(rt_abuf *out, const char *s, size_t len, unsigned *nre
                 continue;
             }
         }
-        /* Headers and schemes: Authorization: <scheme> VALUE, Bearer VALUE, X-Api-Key: VALUE */
-        if (may_start(c) && (!i || !is_tok((unsigned char)s[i - 1]))) {
-            static const char *const hdrs[] = {"authorization:", "proxy-authorization:", "x-api-key:", "api-key:",
-                                               "private-token:", "x-auth-token:", "cookie:", "bearer ", "basic ",
-                                               "token "};
-            for (size_t k = 0; k < sizeof hdrs / sizeof *hdrs; k++) {
-                if (tolower(c) != hdrs[k][0] || !prefix_ci(s, len, i, hdrs[k]))
+        /* Headers and schemes (hdrs), then token shapes, tried only when
+         * one of them starts with this byte (first_mask). */
+        uint32_t m = first_mask[c];
+        if (m && (!i || !is_tok((unsigned char)s[i - 1]))) {
+            for (uint32_t hm = m & ((1u << NHDRS) - 1); hm; hm &= hm - 1) {
+                size_t k = (size_t)__builtin_ctz(hm);
+                if (!prefix_ci(s, len, i, hdrs[k].h, hdrs[k].n))
                     continue;
-                size_t j = i + strlen(hdrs[k]);
+                size_t j = i + hdrs[k].n;
                 while (j < len && s[j] == ' ')
                     j++;
                 bool scheme_follows = k < 2;
@@ -325,7 +382,7 @@ void rt_audit_redact_into(rt_abuf *out, const char *s, size_t len, unsigned *nre
                 i = v;
                 goto next;
             }
-            size_t t = token_at(s, len, i);
+            size_t t = token_at(s, len, i, m);
             if (t) {
                 redact(&r, i, i + t);
                 i += t;

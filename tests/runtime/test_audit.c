@@ -99,6 +99,79 @@ static void test_redaction_patterns(void **state)
     }
 }
 
+/* The scan tries a header or token shape only where the byte matches its
+ * first byte (either case for headers), and looks for mysql/sshpass only
+ * once a -p word is seen.  One case per shape pins that each is still
+ * reached through those shortcuts, plus the near misses that must not be. */
+static const struct {
+    const char *in, *out;
+} prefiltered[] = {
+    {"curl -H 'authorization: Basic dXNlcjpwdw==' x", "curl -H 'authorization: Basic [REDACTED]' x"},
+    {"curl -H 'PROXY-AUTHORIZATION: Digest abc123' x", "curl -H 'PROXY-AUTHORIZATION: Digest [REDACTED]' x"},
+    {"curl -H 'x-api-key: k1234567' x", "curl -H 'x-api-key: [REDACTED]' x"},
+    {"curl -H 'Api-Key: k1234567' x", "curl -H 'Api-Key: [REDACTED]' x"},
+    {"curl -H 'Private-Token: glx12345' x", "curl -H 'Private-Token: [REDACTED]' x"},
+    {"curl -H 'X-Auth-Token: t1234567' x", "curl -H 'X-Auth-Token: [REDACTED]' x"},
+    {"curl -H 'Cookie: sid=abc' x", "curl -H 'Cookie: [REDACTED]' x"},
+    {"curl -H 'bearer abcdefgh1234' x", "curl -H 'bearer [REDACTED]' x"},
+    {"curl -H 'BASIC dXNlcjpwZA==' x", "curl -H 'BASIC [REDACTED]' x"},
+    {"echo Token tok_12345678", "echo Token [REDACTED]"},
+    {"echo token is here", "echo token is here"},
+    {"x AKIAIOSFODNN7EXAMPLE", "x [REDACTED]"},
+    {"x ASIAIOSFODNN7EXAMPLE", "x [REDACTED]"},
+    {"AKIAIOSFODNN7EXAMPL", "AKIAIOSFODNN7EXAMPL"},
+    {"x ghp_abcdefghijklmnopqrstu", "x [REDACTED]"},
+    {"x gho_abcdefghijklmnopqrstu", "x [REDACTED]"},
+    {"x ghu_abcdefghijklmnopqrstu", "x [REDACTED]"},
+    {"x ghs_abcdefghijklmnopqrstu", "x [REDACTED]"},
+    {"x ghr_abcdefghijklmnopqrstu", "x [REDACTED]"},
+    {"xghp_abcdefghijklmnopqrstu", "xghp_abcdefghijklmnopqrstu"},
+    {"x github_pat_abcdefghijklmnopqrstu", "x [REDACTED]"},
+    {"x glpat-abcdefghijklmnopqrstu", "x [REDACTED]"},
+    {"x xoxb-1234567890", "x [REDACTED]"},
+    {"x xoxa-1234567890", "x [REDACTED]"},
+    {"x xoxp-1234567890", "x [REDACTED]"},
+    {"x xoxr-1234567890", "x [REDACTED]"},
+    {"x xoxs-1234567890", "x [REDACTED]"},
+    {"x sk_live_abcdefghijklmnop", "x [REDACTED]"},
+    {"x rk_live_abcdefghijklmnop", "x [REDACTED]"},
+    {"x sk_test_abcdefghijklmnop", "x [REDACTED]"},
+    {"x AIzaabcdefghijklmnopqrstuvwxyz0123", "x [REDACTED]"},
+    {"x sk-abcdefghijklmnopqrst", "x [REDACTED]"},
+    {"x npm_abcdefghijklmnopqrstuvwxyz0123", "x [REDACTED]"},
+    {"x hf_abcdefghijklmnopqrstuvwxyz0123", "x [REDACTED]"},
+    {"x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "x [REDACTED]"},
+    {"x -phunter2 | mysql db", "x -p[REDACTED] | mysql db"}, /* the program after the flag */
+    {"x -phunter2 | /usr/bin/mysqldump db", "x -p[REDACTED] | /usr/bin/mysqldump db"},
+    {"x -phunter2 | grep mysqlx", "x -phunter2 | grep mysqlx"},
+    {"x -p pw1 ; sshpass ssh h", "x -p [REDACTED] ; sshpass ssh h"},
+    {"x -p pw1 ; sshpassx ssh h", "x -p pw1 ; sshpassx ssh h"},
+};
+
+static void test_redaction_prefiltered_families(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof prefiltered / sizeof *prefiltered; i++) {
+        size_t n;
+        unsigned nred;
+        char *o = rt_audit_redact(prefiltered[i].in, strlen(prefiltered[i].in), &n, &nred);
+        assert_non_null(o);
+        if (strcmp(o, prefiltered[i].out) != 0)
+            fail_msg("got \"%s\", want \"%s\"", o, prefiltered[i].out);
+        if ((strcmp(prefiltered[i].in, prefiltered[i].out) != 0) != (nred > 0))
+            fail_msg("%s: %u redactions counted", prefiltered[i].in, nred);
+        free(o);
+    }
+    /* A NUL ends a flag name (-pw<NUL>x is -pw): the value is still redacted. */
+    static const char nul[] = "tool -pw\0x hunter2 y", want[] = "tool -pw\0x [REDACTED] y";
+    size_t n;
+    char *o = rt_audit_redact(nul, sizeof nul - 1, &n, NULL);
+    assert_non_null(o);
+    assert_int_equal(n, sizeof want - 1);
+    assert_memory_equal(o, want, n);
+    free(o);
+}
+
 /* ---- writing and verifying ---- */
 
 static void write_log(const char *name, int n, uint64_t every, uint64_t rotate, char *path, size_t cap)
@@ -399,6 +472,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_redaction_patterns),
+        cmocka_unit_test(test_redaction_prefiltered_families),
         cmocka_unit_test(test_json_escaper_is_valid_utf8),
         cmocka_unit_test(test_chain_and_checkpoints_verify),
         cmocka_unit_test(test_verify_reports_tampering_at_file_line),
