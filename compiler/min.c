@@ -3,9 +3,11 @@
  * bundles whatever the rule order). */
 #include "min.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void *xmalloc(size_t n, size_t elem)
 {
@@ -68,6 +70,80 @@ static inline uint32_t pair_of(const uint64_t *em, uint32_t first, uint32_t c)
     return x + (uint32_t)__builtin_popcountll(em[c / 64] & (((uint64_t)1 << (c % 64)) - 1));
 }
 
+/* note [parallel inverse]: the passes that build the inverse transitions
+ * are split by target range over a few threads.  Each thread reads every
+ * row but writes only its own targets' masks, counters and lists, in the
+ * same order as one thread would, so the tables are the same entry for
+ * entry whatever the number of threads. */
+typedef struct inv_job {
+    const uint32_t *trans;
+    uint32_t n, k;
+    size_t W;
+    uint64_t *emask;
+    const uint32_t *icoff;
+    uint32_t *ipos, *fillp, *isrc;
+    uint32_t tlo, thi;
+    int pass; /* 0: class masks, 1: count per pair, 2: fill */
+} inv_job;
+
+static void *inv_pass(void *arg)
+{
+    const inv_job *j = arg;
+    uint32_t k = j->k, lo = j->tlo, hi = j->thi;
+    size_t W = j->W;
+    for (uint32_t s = 0; s < j->n; s++) {
+        const uint32_t *row = j->trans + (size_t)s * k;
+        for (uint32_t c = 0; c < k;) {
+            uint32_t t = row[c], e = c + 1;
+            /* a run of classes to t: its pairs are consecutive */
+            while (e < k && row[e] == t)
+                e++;
+            if (t < lo || t >= hi) {
+                c = e;
+                continue;
+            }
+            if (j->pass == 0) {
+                for (; c < e; c++)
+                    j->emask[(size_t)t * W + c / 64] |= (uint64_t)1 << (c % 64);
+                continue;
+            }
+            uint32_t x = pair_of(j->emask + (size_t)t * W, j->icoff[t], c);
+            if (j->pass == 1)
+                for (; c < e; c++, x++)
+                    j->ipos[x + 1]++;
+            else
+                for (; c < e; c++, x++)
+                    j->isrc[j->fillp[x]++] = s;
+        }
+    }
+    return NULL;
+}
+
+enum { INV_THREADS_MAX = 4, INV_PAR_MIN = 1u << 20 /* entries: below, threads cost more than they save */ };
+
+/* Run one pass over the targets cut at split[0..nt]. */
+static void inv_run(const inv_job *base, int pass, const uint32_t *split, int nt)
+{
+    inv_job jobs[INV_THREADS_MAX];
+    pthread_t th[INV_THREADS_MAX];
+    int started[INV_THREADS_MAX] = {0};
+    for (int i = 0; i < nt; i++) {
+        jobs[i] = *base;
+        jobs[i].pass = pass;
+        jobs[i].tlo = split[i];
+        jobs[i].thi = split[i + 1];
+    }
+    for (int i = 1; i < nt; i++)
+        started[i] = pthread_create(&th[i], NULL, inv_pass, &jobs[i]) == 0;
+    inv_pass(&jobs[0]);
+    for (int i = 1; i < nt; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            inv_pass(&jobs[i]); /* no thread: do its share here */
+    }
+}
+
 /* note [hopcroft]: partition refinement with inverse transitions, splitting
  * by the smaller half, O(k n log n).  Moore's rounds cost O(k n) each and a
  * policy needs about as many rounds as its longest literal, which made
@@ -93,11 +169,16 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
     uint32_t *isrc = xmalloc(nk ? nk : 1, sizeof *isrc);
     if (!emask)
         abort();
-    for (uint32_t s = 0; s < n; s++) {
-        const uint32_t *row = trans + (size_t)s * k;
-        for (uint32_t c = 0; c < k; c++)
-            emask[(size_t)row[c] * W + c / 64] |= (uint64_t)1 << (c % 64);
+    int nthr = 1;
+    if (nk >= INV_PAR_MIN) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        nthr = ncpu < 1 ? 1 : ncpu > INV_THREADS_MAX ? INV_THREADS_MAX : (int)ncpu;
     }
+    uint32_t split[INV_THREADS_MAX + 1];
+    for (int i = 0; i <= nthr; i++)
+        split[i] = (uint32_t)((uint64_t)n * (uint64_t)i / (uint64_t)nthr);
+    inv_job job = {trans, n, k, W, emask, icoff, NULL, NULL, isrc, 0, n, 0};
+    inv_run(&job, 0, split, nthr);
     uint32_t ni = 0; /* distinct (target, class) pairs */
     for (uint32_t t = 0; t < n; t++) {
         icoff[t] = ni;
@@ -109,28 +190,20 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
     uint8_t *icls = xmalloc(ni ? ni : 1, 1);
     if (!ipos)
         abort();
-    for (int pass = 0; pass < 2; pass++) { /* count per pair, then fill */
-        for (uint32_t s = 0; s < n; s++) {
-            const uint32_t *row = trans + (size_t)s * k;
-            for (uint32_t c = 0; c < k;) {
-                uint32_t t = row[c], x = pair_of(emask + (size_t)t * W, icoff[t], c), e = c + 1;
-                /* a run of classes to t: its pairs are consecutive */
-                while (e < k && row[e] == t)
-                    e++;
-                for (; c < e; c++, x++) {
-                    if (pass == 0)
-                        ipos[x + 1]++;
-                    else
-                        isrc[fillp[x]++] = s;
-                }
-            }
-        }
-        if (pass == 0) {
-            for (uint32_t x = 0; x < ni; x++)
-                ipos[x + 1] += ipos[x];
-            memcpy(fillp, ipos, (size_t)ni * sizeof *fillp);
-        }
+    job.ipos = ipos;
+    job.fillp = fillp;
+    inv_run(&job, 1, split, nthr);
+    for (uint32_t x = 0; x < ni; x++)
+        ipos[x + 1] += ipos[x];
+    memcpy(fillp, ipos, (size_t)ni * sizeof *fillp);
+    /* the fill writes every entry once: cut it where the entries halve */
+    for (int i = 1, t = 0; i < nthr; i++) {
+        uint64_t want = (uint64_t)nk * (uint64_t)i / (uint64_t)nthr;
+        while ((uint32_t)t < n && ipos[icoff[t]] < want)
+            t++;
+        split[i] = (uint32_t)t;
     }
+    inv_run(&job, 2, split, nthr);
     free(fillp);
     for (uint32_t t = 0, x = 0; t < n; t++)
         for (size_t w = 0; w < W; w++)
