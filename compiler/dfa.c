@@ -5,12 +5,15 @@
  * hash-consed; each distinct bucket of target NFA states is closed once per
  * build (note [bucket memo]), from closures computed once per NFA state
  * (note [seed closures]), and classes a subset does not tell apart share one
- * bucket (note [class groups]). */
+ * bucket (note [class groups]).  The rows of a batch of states are planned
+ * by two threads and resolved by one, in order (note [planned rows]). */
 #include "dfa.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "canon.h"
 
@@ -550,6 +553,18 @@ static uint32_t memo_find(memo *M, uint64_t h, const uint32_t *v, uint32_t n, si
     return UINT32_MAX;
 }
 
+/* memo_find without growing the table: safe while another thread reads
+ * (note [planned rows]). */
+static uint32_t memo_peek(const memo *M, uint64_t h, const uint32_t *v, uint32_t n)
+{
+    if (!M->cap)
+        return UINT32_MAX;
+    for (size_t j = h & (M->cap - 1); M->target[j] != UINT32_MAX; j = (j + 1) & (M->cap - 1))
+        if (M->hash[j] == h && M->len[j] == n && !memcmp(M->pool.v + M->off[j], v, n * sizeof *v))
+            return M->target[j];
+    return UINT32_MAX;
+}
+
 static void memo_add(memo *M, size_t slot, uint64_t h, const uint32_t *v, uint32_t n, uint32_t target)
 {
     M->hash[slot] = h;
@@ -594,10 +609,9 @@ typedef struct budget {
 /* The DFA state of bucket bk (sorted, distinct, not empty): from the memo,
  * or closed and interned once (note [bucket memo]).  UINT32_MAX when the
  * budget runs out. */
-static uint32_t bucket_state(builder *b, memo *M, const u32vec *bk, budget *bu, const uint32_t *bcl, uint32_t bn,
-                             const u32vec *delta)
+static uint32_t bucket_state_h(builder *b, memo *M, const u32vec *bk, uint64_t h, budget *bu, const uint32_t *bcl,
+                               uint32_t bn, const u32vec *delta)
 {
-    uint64_t h = hash_u32s(bk->v, bk->n);
     size_t slot;
     uint32_t t = memo_find(M, h, bk->v, (uint32_t)bk->n, &slot);
     if (t != UINT32_MAX)
@@ -613,6 +627,12 @@ static uint32_t bucket_state(builder *b, memo *M, const u32vec *bk, budget *bu, 
         return UINT32_MAX;
     memo_add(M, slot, h, bk->v, (uint32_t)bk->n, t);
     return t;
+}
+
+static uint32_t bucket_state(builder *b, memo *M, const u32vec *bk, budget *bu, const uint32_t *bcl, uint32_t bn,
+                             const u32vec *delta)
+{
+    return bucket_state_h(b, M, bk, hash_u32s(bk->v, bk->n), bu, bcl, bn, delta);
 }
 
 /* A subset's byte transitions grouped by byte set: lset[0..nl) and the
@@ -775,6 +795,210 @@ static void hub_bucket_closure(builder *b, hub *H, uint32_t g)
     H->cst[g] = 1;
 }
 
+/* note [planned rows]: a state's row is worked out in two steps.  The plan
+ * (its byte transitions grouped by set, the classes grouped by which sets
+ * hold them, the bucket of each class group) reads only the NFA, the
+ * state's seeds and what was interned before, so the plans of a batch of
+ * states already created are made by two threads at once; the rows are
+ * then resolved (memo, closures, new states) by one thread in state order,
+ * group order, exactly as one loop doing both would, so the DFA is the
+ * same state for state. */
+typedef struct plan_st {
+    uint32_t ng, work, dead;
+    uint32_t gofs;  /* gof of its K classes: gof_pool[gofs ..] */
+    uint32_t grp;   /* its groups: rep/boff/blen[grp ..] */
+} plan_st;
+
+typedef struct plan {
+    groups G;
+    uint32_t stamp;
+    uint64_t *mem;
+    size_t memcap;
+    u32vec bk;
+    plan_st *ps;
+    size_t nps, pscap;
+    uint8_t *gof_pool;
+    size_t ngof, gofcap;
+    u32vec rep, boff, blen, bpool;
+    u32vec pre;      /* per group: its DFA state if the memo had it when planned, else UINT32_MAX */
+    uint64_t *hash;  /* per group: hash of its memo key */
+    size_t hcap;
+    u32vec key;      /* scratch: (H's group, delta bucket) */
+} plan;
+
+static void plan_init(plan *P, const nfa *m)
+{
+    memset(P, 0, sizeof *P);
+    P->G.set_stamp = calloc(m->nsets ? m->nsets : 1, sizeof *P->G.set_stamp);
+    P->G.set_local = calloc(m->nsets ? m->nsets : 1, sizeof *P->G.set_local);
+    if (!P->G.set_stamp || !P->G.set_local)
+        dfa_oom();
+}
+
+static void plan_release(plan *P)
+{
+    groups_release(&P->G);
+    free(P->mem);
+    free(P->bk.v);
+    free(P->ps);
+    free(P->gof_pool);
+    free(P->rep.v);
+    free(P->boff.v);
+    free(P->blen.v);
+    free(P->bpool.v);
+    free(P->pre.v);
+    free(P->hash);
+    free(P->key.v);
+}
+
+static void plan_reset(plan *P)
+{
+    P->nps = P->ngof = 0;
+    P->rep.n = P->boff.n = P->blen.n = P->bpool.n = P->pre.n = 0;
+}
+
+/* The plan of state d, appended to P (note [planned rows]). */
+static void plan_state(const builder *b, const hub *H, const memo *M, const memo *MH, plan *P, uint32_t d)
+{
+    const nfa *m = b->m;
+    uint32_t K = b->nclasses, grep_cls[256];
+    groups *G = &P->G;
+    /* note [class groups]: the targets of this subset grouped by the byte
+     * set of their NFA state, then the classes grouped by which of those
+     * sets contain them.  Classes of one group have the same bucket, so a
+     * subset whose states all loop on [token]* builds and looks up a
+     * handful of buckets, not one per class. */
+    G->nl = 0;
+    P->stamp++;
+    if (P->nps == P->pscap) {
+        P->pscap = P->pscap ? 2 * P->pscap : 1024;
+        P->ps = xrealloc(P->ps, P->pscap, sizeof *P->ps);
+    }
+    plan_st *ps = &P->ps[P->nps++];
+    memset(ps, 0, sizeof *ps);
+    int hsub = (int)b->sub_h.v[d];
+    if (hsub) {
+        ps->work += H->npairs;
+        const uint32_t *v = b->pool.v + b->sub_off.v[d];
+        for (uint32_t i = 0; i < b->sub_len.v[d]; i++) {
+            const nfa_state *st = &m->st[v[i]];
+            if (st->set != NFA_NONE) {
+                group_add(G, P->stamp, st->set, st->to);
+                ps->work++;
+            }
+        }
+    } else {
+        /* The subset is the union of its seeds' closures: read their
+         * (set, to) pairs, sequential, instead of every member's NFA state. */
+        for (uint32_t q = 0; q < b->ds_len.v[d]; q++) {
+            uint32_t seed = b->ds_pool.v[b->ds_off.v[d] + q];
+            span sp = b->sp[seed]; /* one load: off and len side by side */
+            const uint32_t *pr = b->sp_pool.v + 2 * (size_t)sp.off;
+            ps->work += sp.len;
+            for (uint32_t i = 0; i < sp.len; i++)
+                group_add(G, P->stamp, pr[2 * i], pr[2 * i + 1]);
+        }
+        if (G->nl == 0) { /* no byte transition (the dead state): every class leads to it */
+            ps->dead = 1;
+            return;
+        }
+    }
+    size_t W = group_bits(b, G, &P->mem, &P->memcap);
+    if (P->ngof + K > P->gofcap) {
+        P->gofcap = 2 * P->gofcap + K + 4096;
+        P->gof_pool = xrealloc(P->gof_pool, P->gofcap, 1);
+    }
+    uint8_t *gof = P->gof_pool + P->ngof;
+    ps->gofs = (uint32_t)P->ngof;
+    P->ngof += K;
+    uint32_t ng = 0;
+    for (uint32_t c = 0; c < K; c++) {
+        uint32_t g = 0;
+        while (g < ng && ((hsub && H->gof[grep_cls[g]] != H->gof[c]) || !rows_equal(P->mem, W, grep_cls[g], c)))
+            g++;
+        if (g == ng)
+            grep_cls[ng++] = c;
+        gof[c] = (uint8_t)g;
+    }
+    ps->ng = ng;
+    ps->grp = (uint32_t)P->rep.n;
+    for (uint32_t g = 0; g < ng; g++) {
+        if (W)
+            group_targets(G, P->mem + grep_cls[g] * W, &P->bk);
+        else
+            P->bk.n = 0;
+        /* The memo key's hash, and the memo looked up already: it only
+         * grows, so a hit now is the answer then (a miss is looked up again). */
+        uint64_t h = 0;
+        uint32_t pre = UINT32_MAX;
+        if (hsub) {
+            if (P->bk.n) {
+                P->key.n = 0;
+                vpush(&P->key, H->gof[grep_cls[g]]);
+                for (size_t i = 0; i < P->bk.n; i++)
+                    vpush(&P->key, P->bk.v[i]);
+                h = hash_u32s(P->key.v, P->key.n);
+                pre = memo_peek(MH, h, P->key.v, (uint32_t)P->key.n);
+            }
+        } else if (P->bk.n) {
+            h = hash_u32s(P->bk.v, P->bk.n);
+            pre = memo_peek(M, h, P->bk.v, (uint32_t)P->bk.n);
+        }
+        if (P->rep.n == P->hcap) {
+            P->hcap = P->hcap ? 2 * P->hcap : 4096;
+            P->hash = xrealloc(P->hash, P->hcap, sizeof *P->hash);
+        }
+        P->hash[P->rep.n] = h;
+        vpush(&P->pre, pre);
+        vpush(&P->rep, grep_cls[g]);
+        vpush(&P->boff, (uint32_t)P->bpool.n);
+        vpush(&P->blen, (uint32_t)P->bk.n);
+        if (P->bpool.n + P->bk.n > P->bpool.cap)
+            vgrow(&P->bpool, P->bk.n);
+        if (P->bk.n)
+            memcpy(P->bpool.v + P->bpool.n, P->bk.v, P->bk.n * sizeof *P->bk.v);
+        P->bpool.n += P->bk.n;
+    }
+}
+
+/* A planner thread: plans states [lo, hi) when told, until told to stop. */
+typedef struct planner {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int go, done, quit;
+    const builder *b;
+    const hub *H;
+    const memo *M, *MH;
+    plan P;
+    uint32_t lo, hi;
+} planner;
+
+static void *planner_run(void *arg)
+{
+    planner *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->go && !w->quit)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->quit)
+            break;
+        w->go = 0;
+        pthread_mutex_unlock(&w->mu);
+        plan_reset(&w->P);
+        for (uint32_t d = w->lo; d < w->hi; d++)
+            plan_state(w->b, w->H, w->M, w->MH, &w->P, d);
+        pthread_mutex_lock(&w->mu);
+        w->done = 1;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Batches of states planned at once, and the smallest worth a second thread. */
+enum { PLAN_BATCH = 2048, PLAN_PAR_MIN = 64 };
+
 int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states, dfa *out, dfa_blame *blame)
 {
     builder b;
@@ -803,7 +1027,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     G.set_local = calloc(m->nsets ? m->nsets : 1, sizeof *G.set_local);
     uint64_t *mem = NULL;
     size_t memcap = 0;
-    uint32_t grep_cls[256], gof[256], gt[256];
+    uint32_t grep_cls[256], gt[256];
     if (!G.set_stamp || !G.set_local)
         dfa_oom();
     /* note [bucket memo]: the target of a bucket (the NFA states one class
@@ -828,150 +1052,174 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     int rc = 0;
     budget bu = {0, (uint64_t)max_states * DFA_WORK_PER_STATE, max_states}; /* note [work budget] */
     uint32_t stamp = 0;
-    for (uint32_t d = 0; d < b.sub_off.n; d++) {
-        /* note [class groups]: the targets of this subset grouped by the
-         * byte set of their NFA state, then the classes grouped by which of
-         * those sets contain them.  Classes of one group have the same
-         * bucket, so a subset whose states all loop on [token]* builds and
-         * looks up a handful of buckets, not one per class. */
-        G.nl = 0;
-        stamp++;
-        int hsub = (int)b.sub_h.v[d];
-        if (hsub) {
-            if (!H.boff) { /* H's own groups and buckets, once */
-                for (uint32_t i = 0; i < b.sp[b.hseed].len; i++) {
-                    const uint32_t *pr = b.sp_pool.v + 2 * ((size_t)b.sp[b.hseed].off + i);
-                    group_add(&G, stamp, pr[0], pr[1]);
-                }
-                H.npairs = b.sp[b.hseed].len;
-                size_t W = group_bits(&b, &G, &mem, &memcap);
-                H.boff = xrealloc(NULL, K, sizeof *H.boff);
-                H.blen = xrealloc(NULL, K, sizeof *H.blen);
-                H.t = xrealloc(NULL, K, sizeof *H.t);
-                H.cst = xrealloc(NULL, K, sizeof *H.cst);
-                H.coff = xrealloc(NULL, K, sizeof *H.coff);
-                H.clen = xrealloc(NULL, K, sizeof *H.clen);
-                memset(H.cst, 0, K * sizeof *H.cst);
-                for (uint32_t c = 0; c < K; c++) {
-                    uint32_t g = 0;
-                    while (g < H.ng && !rows_equal(mem, W, grep_cls[g], c))
-                        g++;
-                    if (g == H.ng) {
-                        grep_cls[H.ng] = c;
-                        group_targets(&G, mem + c * W, &bk);
-                        H.boff[g] = (uint32_t)H.bpool.n;
-                        H.blen[g] = (uint32_t)bk.n;
-                        H.t[g] = UINT32_MAX;
-                        for (size_t i = 0; i < bk.n; i++)
-                            vpush(&H.bpool, bk.v[i]);
-                        H.ng++;
+    /* note [planned rows]: a second thread when there is a second CPU */
+    plan P0;
+    plan_init(&P0, m);
+    planner wk;
+    int have_wk = 0;
+    memset(&wk, 0, sizeof wk);
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        plan_init(&wk.P, m);
+        wk.b = &b;
+        wk.H = &H;
+        wk.M = &M;
+        wk.MH = &MH;
+        pthread_mutex_init(&wk.mu, NULL);
+        pthread_cond_init(&wk.cv, NULL);
+        have_wk = pthread_create(&wk.th, NULL, planner_run, &wk) == 0;
+        if (!have_wk) {
+            plan_release(&wk.P);
+            pthread_mutex_destroy(&wk.mu);
+            pthread_cond_destroy(&wk.cv);
+        }
+    }
+    for (uint32_t d0 = 0; d0 < b.sub_off.n;) {
+        uint32_t d1 = (uint32_t)b.sub_off.n;
+        if (d1 - d0 > PLAN_BATCH)
+            d1 = d0 + PLAN_BATCH;
+        if (!H.boff) /* H's own groups and buckets, once, before any state holding H is planned */
+            for (uint32_t d = d0; d < d1; d++)
+                if (b.sub_h.v[d]) {
+                    G.nl = 0;
+                    stamp++;
+                    for (uint32_t i = 0; i < b.sp[b.hseed].len; i++) {
+                        const uint32_t *pr = b.sp_pool.v + 2 * ((size_t)b.sp[b.hseed].off + i);
+                        group_add(&G, stamp, pr[0], pr[1]);
                     }
-                    H.gof[c] = g;
+                    H.npairs = b.sp[b.hseed].len;
+                    size_t W = group_bits(&b, &G, &mem, &memcap);
+                    H.boff = xrealloc(NULL, K, sizeof *H.boff);
+                    H.blen = xrealloc(NULL, K, sizeof *H.blen);
+                    H.t = xrealloc(NULL, K, sizeof *H.t);
+                    H.cst = xrealloc(NULL, K, sizeof *H.cst);
+                    H.coff = xrealloc(NULL, K, sizeof *H.coff);
+                    H.clen = xrealloc(NULL, K, sizeof *H.clen);
+                    memset(H.cst, 0, K * sizeof *H.cst);
+                    for (uint32_t c = 0; c < K; c++) {
+                        uint32_t g = 0;
+                        while (g < H.ng && !rows_equal(mem, W, grep_cls[g], c))
+                            g++;
+                        if (g == H.ng) {
+                            grep_cls[H.ng] = c;
+                            group_targets(&G, mem + c * W, &bk);
+                            H.boff[g] = (uint32_t)H.bpool.n;
+                            H.blen[g] = (uint32_t)bk.n;
+                            H.t[g] = UINT32_MAX;
+                            for (size_t i = 0; i < bk.n; i++)
+                                vpush(&H.bpool, bk.v[i]);
+                            H.ng++;
+                        }
+                        H.gof[c] = g;
+                    }
+                    break;
                 }
-                G.nl = 0;
-                stamp++;
-            }
-            bu.work += H.npairs;
-            const uint32_t *v = b.pool.v + b.sub_off.v[d];
-            for (uint32_t i = 0; i < b.sub_len.v[d]; i++) {
-                const nfa_state *st = &m->st[v[i]];
-                if (st->set != NFA_NONE) {
-                    group_add(&G, stamp, st->set, st->to);
-                    bu.work++;
-                }
-            }
-        } else {
-            /* The subset is the union of its seeds' closures: read their
-             * (set, to) pairs, sequential, instead of every member's NFA state. */
-            for (uint32_t q = 0; q < b.ds_len.v[d]; q++) {
-                uint32_t seed = b.ds_pool.v[b.ds_off.v[d] + q];
-                span sp = b.sp[seed]; /* one load: off and len side by side */
-                const uint32_t *pr = b.sp_pool.v + 2 * (size_t)sp.off;
-                bu.work += sp.len;
-                for (uint32_t i = 0; i < sp.len; i++)
-                    group_add(&G, stamp, pr[2 * i], pr[2 * i + 1]);
-            }
-            if (G.nl == 0) { /* no byte transition (the dead state): every class leads to it */
+        /* Plan [d0, d1): the upper part on the planner thread. */
+        uint32_t mid = d1;
+        if (have_wk && d1 - d0 >= PLAN_PAR_MIN) {
+            mid = d0 + (d1 - d0) / 2;
+            pthread_mutex_lock(&wk.mu);
+            wk.lo = mid;
+            wk.hi = d1;
+            wk.done = 0;
+            wk.go = 1;
+            pthread_cond_broadcast(&wk.cv);
+            pthread_mutex_unlock(&wk.mu);
+        }
+        plan_reset(&P0);
+        for (uint32_t d = d0; d < mid; d++)
+            plan_state(&b, &H, &M, &MH, &P0, d);
+        if (mid < d1) {
+            pthread_mutex_lock(&wk.mu);
+            while (!wk.done)
+                pthread_cond_wait(&wk.cv, &wk.mu);
+            pthread_mutex_unlock(&wk.mu);
+        }
+        /* Resolve the rows in state order (new states go after d1). */
+        for (uint32_t d = d0; d < d1; d++) {
+            const plan *P = d < mid ? &P0 : &wk.P;
+            const plan_st *ps = &P->ps[d < mid ? d - d0 : d - mid];
+            int hsub = (int)b.sub_h.v[d];
+            bu.work += ps->work;
+            if (ps->dead) {
                 for (uint32_t c = 0; c < K; c++)
                     vpush(&b.trans, 0);
                 continue;
             }
-        }
-        size_t W = group_bits(&b, &G, &mem, &memcap);
-        uint32_t ng = 0;
-        for (uint32_t c = 0; c < K; c++) {
-            uint32_t g = 0;
-            while (g < ng && ((hsub && H.gof[grep_cls[g]] != H.gof[c]) || !rows_equal(mem, W, grep_cls[g], c)))
-                g++;
-            if (g == ng)
-                grep_cls[ng++] = c;
-            gof[c] = g;
-        }
-        for (uint32_t g = 0; g < ng; g++) {
-            uint32_t t = 0;
-            if (W)
-                group_targets(&G, mem + grep_cls[g] * W, &bk);
-            else
-                bk.n = 0;
-            if (hsub) {
-                uint32_t hg = H.gof[grep_cls[g]];
-                if (bk.n == 0) {
-                    if (H.t[hg] == UINT32_MAX && H.blen[hg]) {
-                        kb.n = 0;
-                        for (uint32_t i = 0; i < H.blen[hg]; i++)
-                            vpush(&kb, H.bpool.v[H.boff[hg] + i]);
-                        H.t[hg] = bucket_state(&b, &M, &kb, &bu, NULL, 0, NULL);
-                        if (H.t[hg] == UINT32_MAX)
-                            goto fail;
-                    }
-                    t = H.blen[hg] ? H.t[hg] : 0;
-                } else {
-                    kb.n = 0;
-                    vpush(&kb, hg);
-                    for (size_t i = 0; i < bk.n; i++)
-                        vpush(&kb, bk.v[i]);
-                    uint64_t h = hash_u32s(kb.v, kb.n);
-                    size_t slot;
-                    t = memo_find(&MH, h, kb.v, (uint32_t)kb.n, &slot);
-                    if (t == UINT32_MAX) {
-                        /* the whole bucket: BH[hg] merged with the delta's */
-                        const uint32_t *hv = H.bpool.v + H.boff[hg];
-                        uint32_t hnb = H.blen[hg], x = 0, y = 0;
-                        kb.n = 0;
-                        while (x < hnb && y < bk.n) {
-                            uint32_t p = hv[x], q = bk.v[y];
-                            vpush(&kb, p < q ? p : q);
-                            x += p <= q;
-                            y += q <= p;
+            for (uint32_t g = 0; g < ps->ng; g++) {
+                uint32_t t = 0, rc0 = P->rep.v[ps->grp + g], pre = P->pre.v[ps->grp + g];
+                uint64_t ph = P->hash[ps->grp + g];
+                if (pre != UINT32_MAX) { /* found when planned */
+                    gt[g] = pre;
+                    continue;
+                }
+                u32vec bkv = {P->bpool.v + P->boff.v[ps->grp + g], P->blen.v[ps->grp + g], 0};
+                bkv.cap = bkv.n;
+                if (hsub) {
+                    uint32_t hg = H.gof[rc0];
+                    if (bkv.n == 0) {
+                        if (H.t[hg] == UINT32_MAX && H.blen[hg]) {
+                            kb.n = 0;
+                            for (uint32_t i = 0; i < H.blen[hg]; i++)
+                                vpush(&kb, H.bpool.v[H.boff[hg] + i]);
+                            H.t[hg] = bucket_state(&b, &M, &kb, &bu, NULL, 0, NULL);
+                            if (H.t[hg] == UINT32_MAX)
+                                goto fail;
                         }
-                        while (x < hnb)
-                            vpush(&kb, hv[x++]);
-                        while (y < bk.n)
-                            vpush(&kb, bk.v[y++]);
-                        if (H.cst[hg] == 0)
-                            hub_bucket_closure(&b, &H, hg);
-                        int known = H.cst[hg] == 1;
-                        t = bucket_state(&b, &M, &kb, &bu, known ? H.cpool.v + H.coff[hg] : NULL,
-                                         known ? H.clen[hg] : 0, known ? &bk : NULL);
-                        if (t == UINT32_MAX)
-                            goto fail;
-                        /* the key again: kb was reused for the bucket */
+                        t = H.blen[hg] ? H.t[hg] : 0;
+                    } else {
                         kb.n = 0;
                         vpush(&kb, hg);
-                        for (size_t i = 0; i < bk.n; i++)
-                            vpush(&kb, bk.v[i]);
-                        memo_add(&MH, slot, h, kb.v, (uint32_t)kb.n, t);
+                        for (size_t i = 0; i < bkv.n; i++)
+                            vpush(&kb, bkv.v[i]);
+                        uint64_t h = ph; /* of kb, hashed when planned */
+                        size_t slot;
+                        t = memo_find(&MH, h, kb.v, (uint32_t)kb.n, &slot);
+                        if (t == UINT32_MAX) {
+                            /* the whole bucket: BH[hg] merged with the delta's */
+                            const uint32_t *hv = H.bpool.v + H.boff[hg];
+                            uint32_t hnb = H.blen[hg], x = 0, y = 0;
+                            kb.n = 0;
+                            while (x < hnb && y < bkv.n) {
+                                uint32_t p = hv[x], q = bkv.v[y];
+                                vpush(&kb, p < q ? p : q);
+                                x += p <= q;
+                                y += q <= p;
+                            }
+                            while (x < hnb)
+                                vpush(&kb, hv[x++]);
+                            while (y < bkv.n)
+                                vpush(&kb, bkv.v[y++]);
+                            if (H.cst[hg] == 0)
+                                hub_bucket_closure(&b, &H, hg);
+                            int known = H.cst[hg] == 1;
+                            t = bucket_state(&b, &M, &kb, &bu, known ? H.cpool.v + H.coff[hg] : NULL,
+                                             known ? H.clen[hg] : 0, known ? &bkv : NULL);
+                            if (t == UINT32_MAX)
+                                goto fail;
+                            /* the key again: kb was reused for the bucket */
+                            kb.n = 0;
+                            vpush(&kb, hg);
+                            for (size_t i = 0; i < bkv.n; i++)
+                                vpush(&kb, bkv.v[i]);
+                            memo_add(&MH, slot, h, kb.v, (uint32_t)kb.n, t);
+                        }
                     }
+                } else if (bkv.n) {
+                    t = bucket_state_h(&b, &M, &bkv, ph, &bu, NULL, 0, NULL);
+                    if (t == UINT32_MAX)
+                        goto fail;
                 }
-            } else if (bk.n) {
-                t = bucket_state(&b, &M, &bk, &bu, NULL, 0, NULL);
-                if (t == UINT32_MAX)
-                    goto fail;
+                gt[g] = t;
             }
-            gt[g] = t;
+            const uint8_t *gof8 = P->gof_pool + ps->gofs;
+            if (b.trans.n + K > b.trans.cap)
+                vgrow(&b.trans, K);
+            uint32_t *row = b.trans.v + b.trans.n;
+            for (uint32_t c = 0; c < K; c++)
+                row[c] = gt[gof8[c]];
+            b.trans.n += K;
         }
-        for (uint32_t c = 0; c < K; c++)
-            vpush(&b.trans, gt[gof[c]]);
+        d0 = d1;
     }
     goto done;
 fail:
@@ -981,6 +1229,17 @@ fail:
     }
     rc = -1;
 done:
+    if (have_wk) {
+        pthread_mutex_lock(&wk.mu);
+        wk.quit = 1;
+        pthread_cond_broadcast(&wk.cv);
+        pthread_mutex_unlock(&wk.mu);
+        pthread_join(wk.th, NULL);
+        plan_release(&wk.P);
+        pthread_mutex_destroy(&wk.mu);
+        pthread_cond_destroy(&wk.cv);
+    }
+    plan_release(&P0);
     free(bk.v);
     free(kb.v);
     groups_release(&G);
