@@ -356,11 +356,11 @@ static void answer_verdict(server *s, client *c, const cmdai_verdict *v, int rc,
     if (b.oom || b.cap > WBUF_HIGH)
         rt_abuf_release(&b);
     b.len = 0;
-    rt_abuf_puts(&b, "{\"action\":\"");
+    RT_ABUF_LIT(&b, "{\"action\":\"");
     rt_abuf_puts(&b, cmdai_action_name(v->action));
-    rt_abuf_puts(&b, "\",\"risk\":\"");
+    RT_ABUF_LIT(&b, "\",\"risk\":\"");
     rt_abuf_puts(&b, cmdai_risk_name(v->risk));
-    rt_abuf_puts(&b, "\",\"rules\":[");
+    RT_ABUF_LIT(&b, "\",\"rules\":[");
     const char *comp[64];
     unsigned ncomp = 0, n = v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES, k = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -368,7 +368,7 @@ static void answer_verdict(server *s, client *c, const cmdai_verdict *v, int rc,
         if (cmdai_rule_get(s->b, v->rules[i], &ri) != CMDAI_OK)
             continue;
         if (k++)
-            rt_abuf_puts(&b, ",");
+            RT_ABUF_LIT(&b, ",");
         rt_abuf_json_cstr(&b, ri.id);
         for (unsigned q = 0; q < ri.ncompliance; q++) {
             const char *cs = cmdai_rule_compliance(s->b, v->rules[i], q);
@@ -379,30 +379,33 @@ static void answer_verdict(server *s, client *c, const cmdai_verdict *v, int rc,
                 comp[ncomp++] = cs;
         }
     }
-    rt_abuf_puts(&b, "],\"message\":");
+    RT_ABUF_LIT(&b, "],\"message\":");
     rt_abuf_json_cstr(&b, v->message);
-    rt_abuf_puts(&b, ",\"compliance\":[");
+    RT_ABUF_LIT(&b, ",\"compliance\":[");
     for (unsigned z = 0; z < ncomp; z++) {
         if (z)
-            rt_abuf_puts(&b, ",");
+            RT_ABUF_LIT(&b, ",");
         rt_abuf_json_cstr(&b, comp[z]);
     }
-    rt_abuf_puts(&b, "],\"reason\":[");
+    RT_ABUF_LIT(&b, "],\"reason\":[");
     for (unsigned i = 0, m = 0; i < 5; i++)
         if (v->reason & (1u << i)) {
-            rt_abuf_puts(&b, m++ ? ",\"" : "\"");
+            if (m++)
+                RT_ABUF_LIT(&b, ",\"");
+            else
+                RT_ABUF_LIT(&b, "\"");
             rt_abuf_puts(&b, reasons[i]);
-            rt_abuf_puts(&b, "\"");
+            RT_ABUF_LIT(&b, "\"");
         }
-    rt_abuf_puts(&b, "]");
+    RT_ABUF_LIT(&b, "]");
     if (rc != CMDAI_OK) {
-        rt_abuf_puts(&b, ",\"error\":");
+        RT_ABUF_LIT(&b, ",\"error\":");
         rt_abuf_json_cstr(&b, cmdai_code_name(rc));
     }
     if (id) {
         char *t = json_dumps(id, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
         if (t) {
-            rt_abuf_puts(&b, ",\"id\":");
+            RT_ABUF_LIT(&b, ",\"id\":");
             rt_abuf_puts(&b, t);
         }
         free(t);
@@ -414,10 +417,10 @@ static void answer_verdict(server *s, client *c, const cmdai_verdict *v, int rc,
             d[--i] = (char)('0' + seq % 10);
             seq /= 10;
         } while (seq);
-        rt_abuf_puts(&b, ",\"seq\":");
+        RT_ABUF_LIT(&b, ",\"seq\":");
         rt_abuf_put(&b, d + i, sizeof d - i);
     }
-    rt_abuf_puts(&b, "}");
+    RT_ABUF_LIT(&b, "}");
     if (b.oom)
         client_kill(s, c);
     else
@@ -905,15 +908,16 @@ static void *shard_run(void *arg)
                 release(s, sh, rt_audit_durable(s->audit));
         } else if (sh->ntouched) {
             /* --no-fsync or --no-audit: the records are written (not synced)
-             * before the answers go out. */
-            if (s->audit) {
-                rt_audit_stats st;
-                rt_audit_get_stats(s->audit, &st);
-                if (st.next_seq > st.synced_seq && rt_audit_sync(s->audit, st.next_seq - 1, &err) != CMDAI_OK) {
+             * before the answers go out.  This turn's records only (no
+             * stats round to learn the head): when another shard's write
+             * already took them, nothing is left to write here. */
+            if (s->audit && sh->turn_end) {
+                if (rt_audit_sync(s->audit, sh->turn_end - 1, &err) != CMDAI_OK) {
                     logmsg("audit: %s: %s; stopping (answers withheld)", err.source, err.text);
                     s->stop = true;
                     break;
                 }
+                sh->turn_end = 0;
             }
             for (size_t i = 0; i < sh->ntouched; i++) {
                 client *cl = sh->touched[i];
