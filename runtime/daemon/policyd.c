@@ -1063,6 +1063,7 @@ int main(int argc, char **argv)
     }
     s.started_ms = now_ms();
     signal(SIGPIPE, SIG_IGN);
+    dm_request_init(); /* before any thread: it sets jansson's allocator (on failure, plain malloc) */
     if (fo.url) { /* fleet: one verified poll before the first load */
         char e[700];
         s.fleet = fleet_start(&fo, s.bundle_path, e, sizeof e);

@@ -7,7 +7,9 @@
 #define CMDAI_DAEMON_REQUEST_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum dm_req_kind {
     DM_REQ_BAD,    /* `why` says what is wrong; `id` is set when the object had one */
@@ -24,6 +26,12 @@ typedef struct dm_request {
     const char *op, *cwd, *session, *shell, *agent; /* NULL when absent or not strings */
     char why[200];
 } dm_request;
+
+/* Optional, once, before any thread uses jansson (it sets jansson's
+ * allocation functions): requests are then parsed into per-thread arenas
+ * instead of a malloc per JSON value.  0, or -1 when out of memory (parsing
+ * works either way). */
+int dm_request_init(void);
 
 /* Parse one line (without its '\n'; a trailing '\r' is dropped).  Always
  * fills r; call dm_request_free(r) afterwards whatever the kind. */
