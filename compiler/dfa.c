@@ -10,9 +10,12 @@
 #include "dfa.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "canon.h"
@@ -39,11 +42,17 @@ typedef struct u32vec {
 } u32vec;
 
 /* Room for `more` entries. */
+static _Thread_local pthread_rwlock_t *tl_grow_lock;
+
 static __attribute__((noinline)) void vgrow(u32vec *a, size_t more)
 {
     while (a->n + more > a->cap)
         a->cap = a->cap ? a->cap * 2 : 64;
+    if (tl_grow_lock) /* a planner may be reading this vector (note [planned rows]) */
+        pthread_rwlock_wrlock(tl_grow_lock);
     a->v = xrealloc(a->v, a->cap, sizeof *a->v);
+    if (tl_grow_lock)
+        pthread_rwlock_unlock(tl_grow_lock);
 }
 
 static inline void vpush(u32vec *a, uint32_t x)
@@ -553,18 +562,6 @@ static uint32_t memo_find(memo *M, uint64_t h, const uint32_t *v, uint32_t n, si
     return UINT32_MAX;
 }
 
-/* memo_find without growing the table: safe while another thread reads
- * (note [planned rows]). */
-static uint32_t memo_peek(const memo *M, uint64_t h, const uint32_t *v, uint32_t n)
-{
-    if (!M->cap)
-        return UINT32_MAX;
-    for (size_t j = h & (M->cap - 1); M->target[j] != UINT32_MAX; j = (j + 1) & (M->cap - 1))
-        if (M->hash[j] == h && M->len[j] == n && !memcmp(M->pool.v + M->off[j], v, n * sizeof *v))
-            return M->target[j];
-    return UINT32_MAX;
-}
-
 static void memo_add(memo *M, size_t slot, uint64_t h, const uint32_t *v, uint32_t n, uint32_t target)
 {
     M->hash[slot] = h;
@@ -795,96 +792,74 @@ static void hub_bucket_closure(builder *b, hub *H, uint32_t g)
     H->cst[g] = 1;
 }
 
-/* note [planned rows]: a state's row is worked out in two steps.  The plan
- * (its byte transitions grouped by set, the classes grouped by which sets
- * hold them, the bucket of each class group) reads only the NFA, the
- * state's seeds and what was interned before, so the plans of a batch of
- * states already created are made by two threads at once; the rows are
- * then resolved (memo, closures, new states) by one thread in state order,
- * group order, exactly as one loop doing both would, so the DFA is the
- * same state for state. */
-typedef struct plan_st {
+/* note [planned rows]: a state's row is worked out in two steps.  Its
+ * plan (its byte transitions grouped by set, the classes grouped by which
+ * sets hold them, the bucket of each class group and its hash) reads only
+ * the NFA and what was stored for the state when it was created; resolving
+ * the plan (memo, closures, new states) is done in state order by one
+ * thread, exactly as one loop doing both would, so the DFA is the same
+ * state for state.  A second thread, when there is a second CPU, plans the
+ * states already created ahead of the resolver, which plans a state itself
+ * when it gets there first.  The planner reads the builder's vectors under
+ * a read lock that the resolver takes for writing only to move one
+ * (vgrow); entries the planner reads are never written again. */
+typedef struct pslot {
     uint32_t ng, work, dead;
-    uint32_t gofs;  /* gof of its K classes: gof_pool[gofs ..] */
-    uint32_t grp;   /* its groups: rep/boff/blen[grp ..] */
-} plan_st;
+    uint8_t *gof; /* the group of each class */
+    u32vec rep, boff, blen, bpool; /* per group: a class of it, its bucket in bpool */
+    uint64_t *hash;                /* per group: hash of its memo key */
+    size_t hcap;
+} pslot;
 
-typedef struct plan {
+typedef struct pscratch {
     groups G;
     uint32_t stamp;
     uint64_t *mem;
     size_t memcap;
-    u32vec bk;
-    plan_st *ps;
-    size_t nps, pscap;
-    uint8_t *gof_pool;
-    size_t ngof, gofcap;
-    u32vec rep, boff, blen, bpool;
-    u32vec pre;      /* per group: its DFA state if the memo had it when planned, else UINT32_MAX */
-    uint64_t *hash;  /* per group: hash of its memo key */
-    size_t hcap;
-    u32vec key;      /* scratch: (H's group, delta bucket) */
-} plan;
+    u32vec bk, key;
+} pscratch;
 
-static void plan_init(plan *P, const nfa *m)
+static void pscratch_init(pscratch *S, const nfa *m)
 {
-    memset(P, 0, sizeof *P);
-    P->G.set_stamp = calloc(m->nsets ? m->nsets : 1, sizeof *P->G.set_stamp);
-    P->G.set_local = calloc(m->nsets ? m->nsets : 1, sizeof *P->G.set_local);
-    if (!P->G.set_stamp || !P->G.set_local)
+    memset(S, 0, sizeof *S);
+    S->G.set_stamp = calloc(m->nsets ? m->nsets : 1, sizeof *S->G.set_stamp);
+    S->G.set_local = calloc(m->nsets ? m->nsets : 1, sizeof *S->G.set_local);
+    if (!S->G.set_stamp || !S->G.set_local)
         dfa_oom();
 }
 
-static void plan_release(plan *P)
+static void pscratch_release(pscratch *S)
 {
-    groups_release(&P->G);
-    free(P->mem);
-    free(P->bk.v);
-    free(P->ps);
-    free(P->gof_pool);
-    free(P->rep.v);
-    free(P->boff.v);
-    free(P->blen.v);
-    free(P->bpool.v);
-    free(P->pre.v);
-    free(P->hash);
-    free(P->key.v);
+    groups_release(&S->G);
+    free(S->mem);
+    free(S->bk.v);
+    free(S->key.v);
 }
 
-static void plan_reset(plan *P)
-{
-    P->nps = P->ngof = 0;
-    P->rep.n = P->boff.n = P->blen.n = P->bpool.n = P->pre.n = 0;
-}
-
-/* The plan of state d, appended to P (note [planned rows]). */
-static void plan_state(const builder *b, const hub *H, const memo *M, const memo *MH, plan *P, uint32_t d)
+/* The plan of state d into o (note [planned rows]). */
+static void plan_state(const builder *b, const hub *H, pscratch *S, pslot *o, uint32_t d)
 {
     const nfa *m = b->m;
     uint32_t K = b->nclasses, grep_cls[256];
-    groups *G = &P->G;
+    groups *G = &S->G;
     /* note [class groups]: the targets of this subset grouped by the byte
      * set of their NFA state, then the classes grouped by which of those
      * sets contain them.  Classes of one group have the same bucket, so a
      * subset whose states all loop on [token]* builds and looks up a
      * handful of buckets, not one per class. */
     G->nl = 0;
-    P->stamp++;
-    if (P->nps == P->pscap) {
-        P->pscap = P->pscap ? 2 * P->pscap : 1024;
-        P->ps = xrealloc(P->ps, P->pscap, sizeof *P->ps);
-    }
-    plan_st *ps = &P->ps[P->nps++];
-    memset(ps, 0, sizeof *ps);
+    S->stamp++;
+    o->ng = o->work = o->dead = 0;
+    o->rep.n = o->boff.n = o->blen.n = o->bpool.n = 0;
     int hsub = (int)b->sub_h.v[d];
     if (hsub) {
-        ps->work += H->npairs;
+        o->work += H->npairs;
         const uint32_t *v = b->pool.v + b->sub_off.v[d];
         for (uint32_t i = 0; i < b->sub_len.v[d]; i++) {
             const nfa_state *st = &m->st[v[i]];
             if (st->set != NFA_NONE) {
-                group_add(G, P->stamp, st->set, st->to);
-                ps->work++;
+                group_add(G, S->stamp, st->set, st->to);
+                o->work++;
             }
         }
     } else {
@@ -894,110 +869,112 @@ static void plan_state(const builder *b, const hub *H, const memo *M, const memo
             uint32_t seed = b->ds_pool.v[b->ds_off.v[d] + q];
             span sp = b->sp[seed]; /* one load: off and len side by side */
             const uint32_t *pr = b->sp_pool.v + 2 * (size_t)sp.off;
-            ps->work += sp.len;
+            o->work += sp.len;
             for (uint32_t i = 0; i < sp.len; i++)
-                group_add(G, P->stamp, pr[2 * i], pr[2 * i + 1]);
+                group_add(G, S->stamp, pr[2 * i], pr[2 * i + 1]);
         }
         if (G->nl == 0) { /* no byte transition (the dead state): every class leads to it */
-            ps->dead = 1;
+            o->dead = 1;
             return;
         }
     }
-    size_t W = group_bits(b, G, &P->mem, &P->memcap);
-    if (P->ngof + K > P->gofcap) {
-        P->gofcap = 2 * P->gofcap + K + 4096;
-        P->gof_pool = xrealloc(P->gof_pool, P->gofcap, 1);
-    }
-    uint8_t *gof = P->gof_pool + P->ngof;
-    ps->gofs = (uint32_t)P->ngof;
-    P->ngof += K;
+    size_t W = group_bits(b, G, &S->mem, &S->memcap);
     uint32_t ng = 0;
     for (uint32_t c = 0; c < K; c++) {
         uint32_t g = 0;
-        while (g < ng && ((hsub && H->gof[grep_cls[g]] != H->gof[c]) || !rows_equal(P->mem, W, grep_cls[g], c)))
+        while (g < ng && ((hsub && H->gof[grep_cls[g]] != H->gof[c]) || !rows_equal(S->mem, W, grep_cls[g], c)))
             g++;
         if (g == ng)
             grep_cls[ng++] = c;
-        gof[c] = (uint8_t)g;
+        o->gof[c] = (uint8_t)g;
     }
-    ps->ng = ng;
-    ps->grp = (uint32_t)P->rep.n;
+    o->ng = ng;
+    if (ng > o->hcap) {
+        o->hcap = ng < 64 ? 64 : ng;
+        o->hash = xrealloc(o->hash, o->hcap, sizeof *o->hash);
+    }
     for (uint32_t g = 0; g < ng; g++) {
+        u32vec *bk = &S->bk;
         if (W)
-            group_targets(G, P->mem + grep_cls[g] * W, &P->bk);
+            group_targets(G, S->mem + grep_cls[g] * W, bk);
         else
-            P->bk.n = 0;
-        /* The memo key's hash, and the memo looked up already: it only
-         * grows, so a hit now is the answer then (a miss is looked up again). */
-        uint64_t h = 0;
-        uint32_t pre = UINT32_MAX;
-        if (hsub) {
-            if (P->bk.n) {
-                P->key.n = 0;
-                vpush(&P->key, H->gof[grep_cls[g]]);
-                for (size_t i = 0; i < P->bk.n; i++)
-                    vpush(&P->key, P->bk.v[i]);
-                h = hash_u32s(P->key.v, P->key.n);
-                pre = memo_peek(MH, h, P->key.v, (uint32_t)P->key.n);
-            }
-        } else if (P->bk.n) {
-            h = hash_u32s(P->bk.v, P->bk.n);
-            pre = memo_peek(M, h, P->bk.v, (uint32_t)P->bk.n);
+            bk->n = 0;
+        uint64_t h = 0; /* the memo key's hash: (H's group, delta bucket) or the bucket */
+        if (hsub && bk->n) {
+            S->key.n = 0;
+            vpush(&S->key, H->gof[grep_cls[g]]);
+            for (size_t i = 0; i < bk->n; i++)
+                vpush(&S->key, bk->v[i]);
+            h = hash_u32s(S->key.v, S->key.n);
+        } else if (bk->n) {
+            h = hash_u32s(bk->v, bk->n);
         }
-        if (P->rep.n == P->hcap) {
-            P->hcap = P->hcap ? 2 * P->hcap : 4096;
-            P->hash = xrealloc(P->hash, P->hcap, sizeof *P->hash);
-        }
-        P->hash[P->rep.n] = h;
-        vpush(&P->pre, pre);
-        vpush(&P->rep, grep_cls[g]);
-        vpush(&P->boff, (uint32_t)P->bpool.n);
-        vpush(&P->blen, (uint32_t)P->bk.n);
-        if (P->bpool.n + P->bk.n > P->bpool.cap)
-            vgrow(&P->bpool, P->bk.n);
-        if (P->bk.n)
-            memcpy(P->bpool.v + P->bpool.n, P->bk.v, P->bk.n * sizeof *P->bk.v);
-        P->bpool.n += P->bk.n;
+        o->hash[g] = h;
+        vpush(&o->rep, grep_cls[g]);
+        vpush(&o->boff, (uint32_t)o->bpool.n);
+        vpush(&o->blen, (uint32_t)bk->n);
+        if (o->bpool.n + bk->n > o->bpool.cap)
+            vgrow(&o->bpool, bk->n);
+        if (bk->n)
+            memcpy(o->bpool.v + o->bpool.n, bk->v, bk->n * sizeof *bk->v);
+        o->bpool.n += bk->n;
     }
 }
 
-/* A planner thread: plans states [lo, hi) when told, until told to stop. */
+/* The ring of plans between the planner and the resolver. */
+enum { PLAN_RING = 4096 };
+
 typedef struct planner {
     pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int go, done, quit;
+    int running;
+    _Atomic uint32_t published; /* states whose subset and seeds are stored */
+    _Atomic uint32_t claimed;   /* the next state to plan, by whichever thread claims it */
+    _Atomic uint32_t consumed;  /* states resolved: their slots are free again */
+    _Atomic uint32_t ready[PLAN_RING]; /* d + 1 once slot d % PLAN_RING holds d's plan */
+    _Atomic int quit;
+    pthread_rwlock_t grow;
+    pslot slot[PLAN_RING];
     const builder *b;
     const hub *H;
-    const memo *M, *MH;
-    plan P;
-    uint32_t lo, hi;
+    pscratch S;
 } planner;
+
+static void cpu_pause(unsigned *spins)
+{
+    if (++*spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else if (*spins < 256) {
+        sched_yield();
+    } else {
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
+    }
+}
 
 static void *planner_run(void *arg)
 {
     planner *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->go && !w->quit)
-            pthread_cond_wait(&w->cv, &w->mu);
-        if (w->quit)
-            break;
-        w->go = 0;
-        pthread_mutex_unlock(&w->mu);
-        plan_reset(&w->P);
-        for (uint32_t d = w->lo; d < w->hi; d++)
-            plan_state(w->b, w->H, w->M, w->MH, &w->P, d);
-        pthread_mutex_lock(&w->mu);
-        w->done = 1;
-        pthread_cond_broadcast(&w->cv);
+    unsigned spins = 0;
+    while (!atomic_load_explicit(&w->quit, memory_order_acquire)) {
+        uint32_t d = atomic_load_explicit(&w->claimed, memory_order_relaxed);
+        if (d < atomic_load_explicit(&w->published, memory_order_acquire) &&
+            d < atomic_load_explicit(&w->consumed, memory_order_acquire) + PLAN_RING &&
+            atomic_compare_exchange_weak_explicit(&w->claimed, &d, d + 1, memory_order_acq_rel,
+                                                  memory_order_relaxed)) {
+            pthread_rwlock_rdlock(&w->grow);
+            plan_state(w->b, w->H, &w->S, &w->slot[d % PLAN_RING], d);
+            pthread_rwlock_unlock(&w->grow);
+            atomic_store_explicit(&w->ready[d % PLAN_RING], d + 1, memory_order_release);
+            spins = 0;
+            continue;
+        }
+        cpu_pause(&spins);
     }
-    pthread_mutex_unlock(&w->mu);
     return NULL;
 }
 
-/* Batches of states planned at once, and the smallest worth a second thread. */
-enum { PLAN_BATCH = 2048, PLAN_PAR_MIN = 64 };
 
 int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states, dfa *out, dfa_blame *blame)
 {
@@ -1052,107 +1029,82 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     int rc = 0;
     budget bu = {0, (uint64_t)max_states * DFA_WORK_PER_STATE, max_states}; /* note [work budget] */
     uint32_t stamp = 0;
-    /* note [planned rows]: a second thread when there is a second CPU */
-    plan P0;
-    plan_init(&P0, m);
-    planner wk;
-    int have_wk = 0;
-    memset(&wk, 0, sizeof wk);
-    if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
-        plan_init(&wk.P, m);
-        wk.b = &b;
-        wk.H = &H;
-        wk.M = &M;
-        wk.MH = &MH;
-        pthread_mutex_init(&wk.mu, NULL);
-        pthread_cond_init(&wk.cv, NULL);
-        have_wk = pthread_create(&wk.th, NULL, planner_run, &wk) == 0;
-        if (!have_wk) {
-            plan_release(&wk.P);
-            pthread_mutex_destroy(&wk.mu);
-            pthread_cond_destroy(&wk.cv);
+    if (b.hseed != NFA_NONE) { /* H's own groups and buckets, before any state holding H is planned */
+        G.nl = 0;
+        stamp++;
+        for (uint32_t i = 0; i < b.sp[b.hseed].len; i++) {
+            const uint32_t *pr = b.sp_pool.v + 2 * ((size_t)b.sp[b.hseed].off + i);
+            group_add(&G, stamp, pr[0], pr[1]);
+        }
+        H.npairs = b.sp[b.hseed].len;
+        size_t W = group_bits(&b, &G, &mem, &memcap);
+        H.boff = xrealloc(NULL, K, sizeof *H.boff);
+        H.blen = xrealloc(NULL, K, sizeof *H.blen);
+        H.t = xrealloc(NULL, K, sizeof *H.t);
+        H.cst = xrealloc(NULL, K, sizeof *H.cst);
+        H.coff = xrealloc(NULL, K, sizeof *H.coff);
+        H.clen = xrealloc(NULL, K, sizeof *H.clen);
+        memset(H.cst, 0, K * sizeof *H.cst);
+        for (uint32_t c = 0; c < K; c++) {
+            uint32_t g = 0;
+            while (g < H.ng && !rows_equal(mem, W, grep_cls[g], c))
+                g++;
+            if (g == H.ng) {
+                grep_cls[H.ng] = c;
+                group_targets(&G, mem + c * W, &bk);
+                H.boff[g] = (uint32_t)H.bpool.n;
+                H.blen[g] = (uint32_t)bk.n;
+                H.t[g] = UINT32_MAX;
+                for (size_t i = 0; i < bk.n; i++)
+                    vpush(&H.bpool, bk.v[i]);
+                H.ng++;
+            }
+            H.gof[c] = g;
         }
     }
-    for (uint32_t d0 = 0; d0 < b.sub_off.n;) {
-        uint32_t d1 = (uint32_t)b.sub_off.n;
-        if (d1 - d0 > PLAN_BATCH)
-            d1 = d0 + PLAN_BATCH;
-        if (!H.boff) /* H's own groups and buckets, once, before any state holding H is planned */
-            for (uint32_t d = d0; d < d1; d++)
-                if (b.sub_h.v[d]) {
-                    G.nl = 0;
-                    stamp++;
-                    for (uint32_t i = 0; i < b.sp[b.hseed].len; i++) {
-                        const uint32_t *pr = b.sp_pool.v + 2 * ((size_t)b.sp[b.hseed].off + i);
-                        group_add(&G, stamp, pr[0], pr[1]);
-                    }
-                    H.npairs = b.sp[b.hseed].len;
-                    size_t W = group_bits(&b, &G, &mem, &memcap);
-                    H.boff = xrealloc(NULL, K, sizeof *H.boff);
-                    H.blen = xrealloc(NULL, K, sizeof *H.blen);
-                    H.t = xrealloc(NULL, K, sizeof *H.t);
-                    H.cst = xrealloc(NULL, K, sizeof *H.cst);
-                    H.coff = xrealloc(NULL, K, sizeof *H.coff);
-                    H.clen = xrealloc(NULL, K, sizeof *H.clen);
-                    memset(H.cst, 0, K * sizeof *H.cst);
-                    for (uint32_t c = 0; c < K; c++) {
-                        uint32_t g = 0;
-                        while (g < H.ng && !rows_equal(mem, W, grep_cls[g], c))
-                            g++;
-                        if (g == H.ng) {
-                            grep_cls[H.ng] = c;
-                            group_targets(&G, mem + c * W, &bk);
-                            H.boff[g] = (uint32_t)H.bpool.n;
-                            H.blen[g] = (uint32_t)bk.n;
-                            H.t[g] = UINT32_MAX;
-                            for (size_t i = 0; i < bk.n; i++)
-                                vpush(&H.bpool, bk.v[i]);
-                            H.ng++;
-                        }
-                        H.gof[c] = g;
-                    }
-                    break;
-                }
-        /* Plan [d0, d1): the upper part on the planner thread. */
-        uint32_t mid = d1;
-        if (have_wk && d1 - d0 >= PLAN_PAR_MIN) {
-            mid = d0 + (d1 - d0) / 2;
-            pthread_mutex_lock(&wk.mu);
-            wk.lo = mid;
-            wk.hi = d1;
-            wk.done = 0;
-            wk.go = 1;
-            pthread_cond_broadcast(&wk.cv);
-            pthread_mutex_unlock(&wk.mu);
-        }
-        plan_reset(&P0);
-        for (uint32_t d = d0; d < mid; d++)
-            plan_state(&b, &H, &M, &MH, &P0, d);
-        if (mid < d1) {
-            pthread_mutex_lock(&wk.mu);
-            while (!wk.done)
-                pthread_cond_wait(&wk.cv, &wk.mu);
-            pthread_mutex_unlock(&wk.mu);
-        }
-        /* Resolve the rows in state order (new states go after d1). */
-        for (uint32_t d = d0; d < d1; d++) {
-            const plan *P = d < mid ? &P0 : &wk.P;
-            const plan_st *ps = &P->ps[d < mid ? d - d0 : d - mid];
-            int hsub = (int)b.sub_h.v[d];
-            bu.work += ps->work;
-            if (ps->dead) {
-                for (uint32_t c = 0; c < K; c++)
-                    vpush(&b.trans, 0);
-                continue;
+    /* note [planned rows] */
+    planner *wk = calloc(1, sizeof *wk);
+    if (!wk)
+        dfa_oom();
+    for (uint32_t i = 0; i < PLAN_RING; i++)
+        wk->slot[i].gof = xrealloc(NULL, K ? K : 1, 1);
+    wk->b = &b;
+    wk->H = &H;
+    atomic_store(&wk->published, (uint32_t)b.sub_off.n);
+    pthread_rwlock_init(&wk->grow, NULL);
+    pscratch S0;
+    pscratch_init(&S0, m);
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        pscratch_init(&wk->S, m);
+        wk->running = pthread_create(&wk->th, NULL, planner_run, wk) == 0;
+        if (wk->running)
+            tl_grow_lock = &wk->grow;
+        else
+            pscratch_release(&wk->S);
+    }
+    for (uint32_t d = 0; d < b.sub_off.n; d++) {
+        pslot *o = &wk->slot[d % PLAN_RING];
+        if (atomic_load_explicit(&wk->ready[d % PLAN_RING], memory_order_acquire) != d + 1) {
+            uint32_t c = d;
+            if (atomic_compare_exchange_strong_explicit(&wk->claimed, &c, d + 1, memory_order_acq_rel,
+                                                        memory_order_relaxed)) {
+                plan_state(&b, &H, &S0, o, d); /* got here first: plan it here */
+            } else {
+                unsigned spins = 0; /* the planner is on it */
+                while (atomic_load_explicit(&wk->ready[d % PLAN_RING], memory_order_acquire) != d + 1)
+                    cpu_pause(&spins);
             }
-            for (uint32_t g = 0; g < ps->ng; g++) {
-                uint32_t t = 0, rc0 = P->rep.v[ps->grp + g], pre = P->pre.v[ps->grp + g];
-                uint64_t ph = P->hash[ps->grp + g];
-                if (pre != UINT32_MAX) { /* found when planned */
-                    gt[g] = pre;
-                    continue;
-                }
-                u32vec bkv = {P->bpool.v + P->boff.v[ps->grp + g], P->blen.v[ps->grp + g], 0};
+        }
+        int hsub = (int)b.sub_h.v[d];
+        bu.work += o->work;
+        if (o->dead) {
+            for (uint32_t c = 0; c < K; c++)
+                vpush(&b.trans, 0);
+        } else {
+            for (uint32_t g = 0; g < o->ng; g++) {
+                uint32_t t = 0, rc0 = o->rep.v[g];
+                uint64_t ph = o->hash[g];
+                u32vec bkv = {o->bpool.v + o->boff.v[g], o->blen.v[g], 0};
                 bkv.cap = bkv.n;
                 if (hsub) {
                     uint32_t hg = H.gof[rc0];
@@ -1211,15 +1163,15 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
                 }
                 gt[g] = t;
             }
-            const uint8_t *gof8 = P->gof_pool + ps->gofs;
             if (b.trans.n + K > b.trans.cap)
                 vgrow(&b.trans, K);
             uint32_t *row = b.trans.v + b.trans.n;
             for (uint32_t c = 0; c < K; c++)
-                row[c] = gt[gof8[c]];
+                row[c] = gt[o->gof[c]];
             b.trans.n += K;
         }
-        d0 = d1;
+        atomic_store_explicit(&wk->consumed, d + 1, memory_order_release);
+        atomic_store_explicit(&wk->published, (uint32_t)b.sub_off.n, memory_order_release);
     }
     goto done;
 fail:
@@ -1229,17 +1181,23 @@ fail:
     }
     rc = -1;
 done:
-    if (have_wk) {
-        pthread_mutex_lock(&wk.mu);
-        wk.quit = 1;
-        pthread_cond_broadcast(&wk.cv);
-        pthread_mutex_unlock(&wk.mu);
-        pthread_join(wk.th, NULL);
-        plan_release(&wk.P);
-        pthread_mutex_destroy(&wk.mu);
-        pthread_cond_destroy(&wk.cv);
+    if (wk->running) {
+        atomic_store_explicit(&wk->quit, 1, memory_order_release);
+        pthread_join(wk->th, NULL);
+        tl_grow_lock = NULL;
+        pscratch_release(&wk->S);
     }
-    plan_release(&P0);
+    for (uint32_t i = 0; i < PLAN_RING; i++) {
+        free(wk->slot[i].gof);
+        free(wk->slot[i].rep.v);
+        free(wk->slot[i].boff.v);
+        free(wk->slot[i].blen.v);
+        free(wk->slot[i].bpool.v);
+        free(wk->slot[i].hash);
+    }
+    pthread_rwlock_destroy(&wk->grow);
+    free(wk);
+    pscratch_release(&S0);
     free(bk.v);
     free(kb.v);
     groups_release(&G);
