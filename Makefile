@@ -326,8 +326,12 @@ install-daemon: $(BIN_D)
 $(BUILD)/bench/daemon_load: tests/bench/daemon_load.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) -O2 -D_GNU_SOURCE -o $@ $< -lpthread
-bench-daemon: all $(BUILD)/bench/daemon_load
-	bash tests/bench/daemon_load.sh $(abspath $(BUILD)/bin) $(abspath $(BUILD)/bench/daemon_load) $(BENCH_SECONDS)
+# fdatasync latency of the audit log's file system alone: the floor of the durable rows
+$(BUILD)/bench/fsync_probe: tests/bench/fsync_probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 -D_GNU_SOURCE -o $@ $<
+bench-daemon: all $(BUILD)/bench/daemon_load $(BUILD)/bench/fsync_probe
+	bash tests/bench/daemon_load.sh $(abspath $(BUILD)/bin) $(abspath $(BUILD)/bench/daemon_load) "$(BENCH_SECONDS)" $(abspath $(BUILD)/bench/fsync_probe)
 
 # ---- detection quality on the mostly-benign corpora (issue 3, docs/detection.md) ----
 # Per template: how many lines of each corpus got each action, and the rules

@@ -4,10 +4,12 @@
 # closed-loop clients (one request in flight each), then 8 and 64 pipelined
 # connections with DEPTH (default 16) requests in flight each; durable
 # (fdatasync group commit, the default) and with --no-fsync (what the
-# evaluation and the socket path cost alone).
-# Usage: daemon_load.sh BIN_DIR LOADGEN [SECONDS]
+# evaluation and the socket path cost alone).  First, with FSYNC_PROBE, the
+# fdatasync latency of 714-byte appends in the same directory as the audit
+# log: the durable rows cannot be faster than that.
+# Usage: daemon_load.sh BIN_DIR LOADGEN [SECONDS [FSYNC_PROBE]]
 set -euo pipefail
-BIN=$1 LOAD=$2 SECS=${3:-3} DEPTH=${DEPTH:-16}
+BIN=$1 LOAD=$2 SECS=${3:-3} PROBE=${4:-} DEPTH=${DEPTH:-16}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d)
 DPID=
@@ -17,6 +19,8 @@ cd "$TMP"
 "$BIN/cmdai-policyc" keygen -p audit.pub -s audit.key > /dev/null
 "$BIN/cmdai-policyc" build "$ROOT/stdlib-templates/core-safety.yaml" -o policy.cpb -s team.key 2> /dev/null
 echo "cmdai-policyd load, $(nproc) CPUs, ${SECS}s per run, audit log on $(df -T . | awk 'NR==2{print $2}')"
+echo "machine: $(uptime)"
+[ -n "$PROBE" ] && "$PROBE" "$TMP" "$SECS"
 for mode in durable no-fsync; do
     extra=()
     [ $mode = no-fsync ] && extra=(--no-fsync)
