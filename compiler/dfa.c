@@ -210,55 +210,162 @@ static int important(const nfa_state *s)
     return s->set != NFA_NONE || s->accept >= 0;
 }
 
+/* Where seed closures are computed: scratch for the walk and the pools the
+ * closures and their (set, to) pairs go to (the builder's own, or a second
+ * thread's, note [eager seeds]). */
+typedef struct scx {
+    uint32_t *mark, stamp;
+    u32vec stack;
+    u32vec *sc_pool, *sp_pool;
+} scx;
+
+static void seed_closure_in(builder *b, scx *x, uint32_t seed)
+{
+    const nfa *m = b->m;
+    if (++x->stamp == 0) {
+        memset(x->mark, 0, m->n * sizeof *x->mark);
+        x->stamp = 1;
+    }
+    u32vec *scp = x->sc_pool, *spp = x->sp_pool;
+    size_t from = scp->n;
+    x->stack.n = 0;
+    x->mark[seed] = x->stamp;
+    vpush(&x->stack, seed);
+    while (x->stack.n) {
+        uint32_t s = x->stack.v[--x->stack.n];
+        const nfa_state *st = &m->st[s];
+        if (important(st))
+            vpush(scp, s);
+        if (st->e1 != NFA_NONE && x->mark[st->e1] != x->stamp) {
+            x->mark[st->e1] = x->stamp;
+            vpush(&x->stack, st->e1);
+        }
+        if (st->e2 != NFA_NONE && x->mark[st->e2] != x->stamp) {
+            x->mark[st->e2] = x->stamp;
+            vpush(&x->stack, st->e2);
+        }
+    }
+    size_t n = scp->n - from;
+    if (n > 1)
+        sort_u32(scp->v + from, n);
+    b->sc_off[seed] = (uint32_t)from;
+    b->sc_len[seed] = (uint32_t)n;
+    b->sp[seed].off = (uint32_t)(spp->n / 2);
+    for (size_t i = 0; i < n; i++) {
+        const nfa_state *st = &m->st[scp->v[from + i]];
+        if (st->set != NFA_NONE) {
+            vpush(spp, st->set);
+            vpush(spp, st->to);
+        }
+    }
+    b->sp[seed].len = (uint32_t)(spp->n / 2) - b->sp[seed].off;
+    if (b->hn) {
+        uint32_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            k += b->in_h[scp->v[from + i]];
+        b->sup_h[seed] = k == b->hn;
+    }
+}
+
 /* Epsilon closure of one NFA state -> sorted important states, computed once
  * and kept in sc_pool (note [seed closures]). */
 static void seed_closure(builder *b, uint32_t seed)
 {
-    const nfa *m = b->m;
     if (b->sc_off[seed] != UINT32_MAX)
         return;
-    if (++b->stamp == 0) {
-        memset(b->mark, 0, m->n * sizeof *b->mark);
-        b->stamp = 1;
-    }
-    size_t from = b->sc_pool.n;
-    b->stack.n = 0;
-    b->mark[seed] = b->stamp;
-    vpush(&b->stack, seed);
-    while (b->stack.n) {
-        uint32_t s = b->stack.v[--b->stack.n];
-        const nfa_state *st = &m->st[s];
-        if (important(st))
-            vpush(&b->sc_pool, s);
-        if (st->e1 != NFA_NONE && b->mark[st->e1] != b->stamp) {
-            b->mark[st->e1] = b->stamp;
-            vpush(&b->stack, st->e1);
+    scx x = {b->mark, b->stamp, b->stack, &b->sc_pool, &b->sp_pool};
+    seed_closure_in(b, &x, seed);
+    b->stamp = x.stamp;
+    b->stack = x.stack;
+}
+
+/* note [eager seeds]: every target of a byte transition becomes a seed
+ * sooner or later (at 10,000 rules, all 297,867 of them), so on a large NFA
+ * their closures are computed up front, half of them by a second thread
+ * into its own pools, appended to the builder's afterwards.  Where a
+ * closure sits in the pool changes nothing downstream (closures are sorted
+ * and merged, pairs grouped by set).  A thread stops taking seeds once its
+ * pool holds EAGER_PER_STATE entries per NFA state: a policy whose
+ * closures are huge is left to the lazy path and its work budget. */
+enum { EAGER_MIN_NFA = 1u << 16, EAGER_PER_STATE = 8 };
+
+typedef struct eager_job {
+    builder *b;
+    scx x;
+    u32vec scp, spp;
+    const uint32_t *seeds;
+    size_t n, done;
+} eager_job;
+
+static void *eager_run(void *arg)
+{
+    eager_job *j = arg;
+    size_t cap = (size_t)j->b->m->n * EAGER_PER_STATE;
+    for (j->done = 0; j->done < j->n && j->x.sc_pool->n < cap; j->done++)
+        seed_closure_in(j->b, &j->x, j->seeds[j->done]);
+    return NULL;
+}
+
+static void eager_seeds(builder *b)
+{
+    const nfa *m = b->m;
+    if (m->n < EAGER_MIN_NFA || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return;
+    uint8_t *is = calloc(m->n, 1);
+    uint32_t *seeds = xrealloc(NULL, m->n, sizeof *seeds);
+    if (!is)
+        dfa_oom();
+    size_t ns = 0;
+    for (uint32_t i = 0; i < m->n; i++)
+        if (m->st[i].set != NFA_NONE && !is[m->st[i].to] && b->sc_off[m->st[i].to] == UINT32_MAX) {
+            is[m->st[i].to] = 1;
+            seeds[ns++] = m->st[i].to;
         }
-        if (st->e2 != NFA_NONE && b->mark[st->e2] != b->stamp) {
-            b->mark[st->e2] = b->stamp;
-            vpush(&b->stack, st->e2);
+    free(is);
+    size_t half = ns / 2;
+    eager_job j2;
+    memset(&j2, 0, sizeof j2);
+    j2.b = b;
+    j2.x.mark = calloc(m->n, sizeof *j2.x.mark);
+    j2.x.sc_pool = &j2.scp;
+    j2.x.sp_pool = &j2.spp;
+    j2.seeds = seeds + half;
+    j2.n = ns - half;
+    pthread_t th;
+    int started = j2.x.mark && pthread_create(&th, NULL, eager_run, &j2) == 0;
+    /* this thread: the first half, into the builder's pools */
+    scx x = {b->mark, b->stamp, b->stack, &b->sc_pool, &b->sp_pool};
+    eager_job j1 = {b, x, {0}, {0}, seeds, started ? half : 0, 0};
+    eager_run(&j1);
+    b->stamp = j1.x.stamp;
+    b->stack = j1.x.stack;
+    if (started) {
+        pthread_join(th, NULL);
+        /* its closures go after ours: shift their offsets */
+        uint32_t sc_base = (uint32_t)b->sc_pool.n, sp_base = (uint32_t)(b->sp_pool.n / 2);
+        for (size_t i = 0; i < j2.done; i++) {
+            uint32_t sd = j2.seeds[i];
+            b->sc_off[sd] += sc_base;
+            b->sp[sd].off += sp_base;
+        }
+        if (j2.scp.n) {
+            if (b->sc_pool.n + j2.scp.n > b->sc_pool.cap)
+                vgrow(&b->sc_pool, j2.scp.n);
+            memcpy(b->sc_pool.v + b->sc_pool.n, j2.scp.v, j2.scp.n * sizeof *j2.scp.v);
+            b->sc_pool.n += j2.scp.n;
+        }
+        if (j2.spp.n) {
+            if (b->sp_pool.n + j2.spp.n > b->sp_pool.cap)
+                vgrow(&b->sp_pool, j2.spp.n);
+            memcpy(b->sp_pool.v + b->sp_pool.n, j2.spp.v, j2.spp.n * sizeof *j2.spp.v);
+            b->sp_pool.n += j2.spp.n;
         }
     }
-    size_t n = b->sc_pool.n - from;
-    if (n > 1)
-        sort_u32(b->sc_pool.v + from, n);
-    b->sc_off[seed] = (uint32_t)from;
-    b->sc_len[seed] = (uint32_t)n;
-    b->sp[seed].off = (uint32_t)(b->sp_pool.n / 2);
-    for (size_t i = 0; i < n; i++) {
-        const nfa_state *st = &m->st[b->sc_pool.v[from + i]];
-        if (st->set != NFA_NONE) {
-            vpush(&b->sp_pool, st->set);
-            vpush(&b->sp_pool, st->to);
-        }
-    }
-    b->sp[seed].len = (uint32_t)(b->sp_pool.n / 2) - b->sp[seed].off;
-    if (b->hn) {
-        uint32_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            k += b->in_h[b->sc_pool.v[from + i]];
-        b->sup_h[seed] = k == b->hn;
-    }
+    free(j2.x.mark);
+    free(j2.x.stack.v);
+    free(j2.scp.v);
+    free(j2.spp.v);
+    free(seeds);
 }
 
 /* Remember the seeds a new DFA state was built from (note [seed closures]). */
@@ -1018,6 +1125,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     memset(&MH, 0, sizeof MH);
     hub H;
     hub_setup(&b, start, &H);
+    eager_seeds(&b); /* note [eager seeds] */
     int isnew;
     b.tmp.n = 0;
     intern(&b, &isnew); /* state 0: dead */
