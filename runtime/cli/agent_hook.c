@@ -27,21 +27,14 @@
 static const char *const agent_names[] = {"claude", "gemini", "copilot", "cursor"};
 
 /* "cmdai: deny (risk high): rule.id — message", as `check` prints it. */
+/* The reason shown to the agent: the hooks' verdict text (hook_client.c),
+ * named, so the agent's transcript says who refused. */
 static void format_verdict(const cmdai_bundle *b, const cmdai_verdict *v, int e, char *out, size_t cap)
 {
-    size_t n = (size_t)snprintf(out, cap, "cmdai-policy: %s", cmdai_action_name(v->action));
-    if (v->risk && n < cap)
-        n += (size_t)snprintf(out + n, cap - n, " (risk %s)", cmdai_risk_name(v->risk));
-    unsigned k = v->nrules < CMDAI_VERDICT_RULES ? v->nrules : CMDAI_VERDICT_RULES;
-    for (unsigned i = 0; i < k && n < cap; i++) {
-        cmdai_rule_info ri;
-        if (cmdai_rule_get(b, v->rules[i], &ri) == CMDAI_OK)
-            n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : ": ", ri.id);
-    }
-    if (e != CMDAI_OK && n < cap)
-        n += (size_t)snprintf(out + n, cap - n, " — cannot analyse the command (%s)", cmdai_code_name(e));
-    else if (v->message && *v->message && n < cap)
-        snprintf(out + n, cap - n, " — %s", v->message);
+    char t[HC_TEXT_MAX];
+    hc_verdict_text(b, v, e, t, sizeof t);
+    /* an error text already starts with "cmdai-policy: " */
+    snprintf(out, cap, "%s%s", e != CMDAI_OK ? "" : "cmdai-policy: ", t);
 }
 
 static void usage_agent(FILE *f)
