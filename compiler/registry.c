@@ -287,6 +287,64 @@ static int fetch_rel(reg_client *c, const char *base, const char *rel, size_t ma
     return 0;
 }
 
+/* One JSON object a line (index files, the summary): each non-empty line
+ * parsed with duplicate members refused and handed to `check`, which says
+ * what is wrong with it (file:line in d) by returning -1; the objects in an
+ * array, or NULL when a line was refused. */
+typedef int (*line_check)(json_t *o, const json_error_t *je, const char *where, int lineno, void *ctx, diag *d);
+
+static json_t *json_lines(const char *buf, const char *where, line_check check, void *ctx, diag *d)
+{
+    json_t *arr = json_array();
+    int lineno = 0;
+    for (const char *p = buf, *nl; *p; p = nl ? nl + 1 : p + strlen(p)) {
+        nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        lineno++;
+        if (n == 0)
+            continue;
+        json_error_t je;
+        json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+        if (check(o, &je, where, lineno, ctx, d) != 0) {
+            json_decref(o);
+            json_decref(arr);
+            return NULL;
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+/* An index line: an object naming the template the file is for (ctx). */
+static int index_line(json_t *o, const json_error_t *je, const char *where, int lineno, void *ctx, diag *d)
+{
+    const char *name = ctx;
+    if (!o || !json_is_object(o)) {
+        diag_set(d, CMDAI_E_FORMAT, where, lineno, o ? 1 : je->column, "index line is not a JSON object%s%s",
+                 o ? "" : ": ", o ? "" : je->text);
+        return -1;
+    }
+    const char *nm = jstr(o, "name");
+    if (!nm || strcmp(nm, name)) {
+        diag_set(d, CMDAI_E_FORMAT, where, lineno, 1, "index line names '%s', not '%s'", nm ? nm : "(none)", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* A summary line: {"name": a valid name, "vers": ..., ...}. */
+static int summary_line(json_t *o, const json_error_t *je, const char *where, int lineno, void *ctx, diag *d)
+{
+    (void)ctx;
+    const char *nm = jstr(o, "name");
+    if (!json_is_object(o) || !nm || !tpl_valid_name(nm, strlen(nm)) || !jstr(o, "vers")) {
+        diag_set(d, CMDAI_E_FORMAT, where, lineno, 1, "summary line is not {\"name\", \"vers\", ...}%s%s",
+                 o ? "" : ": ", o ? "" : je->text);
+        return -1;
+    }
+    return 0;
+}
+
 int reg_fetch_index(reg_client *c, const char *base, const char *name, json_t **lines, diag *d)
 {
     *lines = NULL;
@@ -298,40 +356,12 @@ int reg_fetch_index(reg_client *c, const char *base, const char *name, json_t **
     int rc = fetch_rel(c, base, rel, REG_INDEX_MAX, &buf, &len, d);
     if (rc)
         return rc < 0 ? -1 : 0;
-    json_t *arr = json_array();
     char where[PATH_MAX];
-    int lineno = 0, bad = 0;
-    for (char *p = buf, *nl; *p && !bad; p = nl ? nl + 1 : p + strlen(p)) {
-        nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        lineno++;
-        if (n == 0)
-            continue;
-        json_error_t je;
-        json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
-        snprintf(where, sizeof where, "%s/%s", base, rel);
-        if (!o || !json_is_object(o)) {
-            diag_set(d, CMDAI_E_FORMAT, where, lineno, o ? 1 : je.column, "index line is not a JSON object%s%s",
-                     o ? "" : ": ", o ? "" : je.text);
-            json_decref(o);
-            bad = 1;
-            break;
-        }
-        const char *nm = jstr(o, "name");
-        if (!nm || strcmp(nm, name)) {
-            diag_set(d, CMDAI_E_FORMAT, where, lineno, 1, "index line names '%s', not '%s'", nm ? nm : "(none)",
-                     name);
-            json_decref(o);
-            bad = 1;
-            break;
-        }
-        json_array_append_new(arr, o);
-    }
+    snprintf(where, sizeof where, "%s/%s", base, rel);
+    json_t *arr = json_lines(buf, where, index_line, (void *)name, d);
     free(buf);
-    if (bad) {
-        json_decref(arr);
+    if (!arr)
         return -1;
-    }
     *lines = arr;
     return 0;
 }
@@ -408,30 +438,12 @@ int reg_fetch_summary(reg_client *c, const char *base, json_t **lines, diag *d)
     int rc = fetch_rel(c, base, "summary", REG_SUMMARY_MAX, &buf, &len, d);
     if (rc)
         return rc < 0 ? -1 : 0; /* declared but not there yet: the caller reads the index files */
-    json_t *arr = json_array();
     char where[PATH_MAX];
     snprintf(where, sizeof where, "%s/summary", base);
-    int lineno = 0;
-    for (char *p = buf, *nl; *p; p = nl ? nl + 1 : p + strlen(p)) {
-        nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        lineno++;
-        if (n == 0)
-            continue;
-        json_error_t je;
-        json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
-        const char *nm = jstr(o, "name");
-        if (!json_is_object(o) || !nm || !tpl_valid_name(nm, strlen(nm)) || !jstr(o, "vers")) {
-            diag_set(d, CMDAI_E_FORMAT, where, lineno, 1, "summary line is not {\"name\", \"vers\", ...}%s%s",
-                     o ? "" : ": ", o ? "" : je.text);
-            json_decref(o);
-            json_decref(arr);
-            free(buf);
-            return -1;
-        }
-        json_array_append_new(arr, o);
-    }
+    json_t *arr = json_lines(buf, where, summary_line, NULL, d);
     free(buf);
+    if (!arr)
+        return -1;
     *lines = arr;
     return 0;
 }
