@@ -538,53 +538,109 @@ static int meet(uint64_t *dst, const uint64_t *src, const uint64_t *rec, uint32_
     return ch;
 }
 
+/* A FIFO of walk nodes, each in it at most once (the two fixpoints below). */
+typedef struct nodeq {
+    uint32_t *q, h, n, cap;
+    uint8_t *in;
+} nodeq;
+
+static void nq_init(nodeq *Q, uint32_t nnodes)
+{
+    Q->cap = nnodes + 1;
+    Q->h = Q->n = 0;
+    Q->q = malloc((size_t)Q->cap * sizeof *Q->q);
+    Q->in = calloc(nnodes ? nnodes : 1, 1);
+    if (!Q->q || !Q->in)
+        abort();
+}
+
+static void nq_push(nodeq *Q, uint32_t node)
+{
+    if (Q->in[node])
+        return;
+    Q->in[node] = 1;
+    Q->q[Q->n] = node;
+    Q->n = (Q->n + 1) % Q->cap;
+}
+
+static int nq_pop(nodeq *Q, uint32_t *node)
+{
+    if (Q->h == Q->n)
+        return 0;
+    *node = Q->q[Q->h];
+    Q->h = (Q->h + 1) % Q->cap;
+    Q->in[*node] = 0;
+    return 1;
+}
+
+static void nq_free(nodeq *Q)
+{
+    free(Q->q);
+    free(Q->in);
+}
+
+/* One move of the automaton x canonical-grammar product: from node n on
+ * representative byte b to node n2 (state st2, not dead), reporting record
+ * acc (rules rec). */
+typedef struct succ {
+    int b;
+    uint32_t n2, st2, acc;
+    const uint64_t *rec;
+} succ;
+
+/* The next move from node n, *k the iterator (start at 0); 0 when done. */
+static int next_succ(const walk *w, uint32_t n, int *k, succ *o)
+{
+    const ir *r = w->r;
+    uint32_t st = n / RT_G_N;
+    int g = (int)(n % RT_G_N);
+    while (*k < w->nrep) {
+        int b = w->rep[(*k)++];
+        int g2 = rt_canon_next(g, (unsigned char)b);
+        if (g2 == RT_G_DEAD)
+            continue;
+        uint32_t st2 = r->trans[(size_t)st * r->nclasses + r->cls[b]];
+        if (!st2)
+            continue;
+        o->b = b;
+        o->st2 = st2;
+        o->n2 = st2 * RT_G_N + (uint32_t)g2;
+        o->acc = r->acc[st2];
+        o->rec = WSET(w, w->recset, o->acc);
+        return 1;
+    }
+    return 0;
+}
+
 /* Reachability and must[]: a worklist until nothing shrinks.  fired gets
  * every rule reported on a reachable transition. */
 static void walk_must(walk *w, uint64_t *fired)
 {
     const ir *r = w->r;
-    uint32_t *q = malloc(((size_t)w->nnodes + 1) * sizeof *q), qh = 0, qn = 0;
-    uint8_t *inq = calloc(w->nnodes ? w->nnodes : 1, 1);
-    if (!q || !inq)
-        abort();
+    nodeq Q;
+    nq_init(&Q, w->nnodes);
     if (r->start == 0 || r->start >= r->nstates)
         goto out;
     uint32_t s0 = r->start * RT_G_N + RT_G_STAGE;
     w->reach[s0] = 1;
     memset(WSET(w, w->must, s0), 0, w->words * sizeof *w->must);
-    q[qn++] = s0;
-    inq[s0] = 1;
-    while (qh != qn) {
-        uint32_t n = q[qh];
-        qh = (qh + 1) % (w->nnodes + 1);
-        inq[n] = 0;
-        uint32_t st = n / RT_G_N;
-        int g = (int)(n % RT_G_N);
-        for (int k = 0; k < w->nrep; k++) {
-            int b = w->rep[k];
-            int g2 = rt_canon_next(g, (unsigned char)b);
-            if (g2 == RT_G_DEAD)
-                continue;
-            uint32_t st2 = r->trans[(size_t)st * r->nclasses + r->cls[b]];
-            if (!st2)
-                continue;
-            const uint64_t *rec = WSET(w, w->recset, r->acc[st2]);
+    nq_push(&Q, s0);
+    uint32_t n;
+    while (nq_pop(&Q, &n)) {
+        succ m;
+        for (int k = 0; next_succ(w, n, &k, &m);) {
             for (uint32_t i = 0; i < w->words; i++)
-                fired[i] |= rec[i];
-            uint32_t n2 = st2 * RT_G_N + (uint32_t)g2;
-            int ch = !w->reach[n2];
-            w->reach[n2] = 1;
-            if (b == RT_C_END) {
+                fired[i] |= m.rec[i];
+            int ch = !w->reach[m.n2];
+            w->reach[m.n2] = 1;
+            if (m.b == RT_C_END) {
                 /* a new stage starts here with nothing reported */
                 if (ch)
-                    memset(WSET(w, w->must, n2), 0, w->words * sizeof *w->must);
+                    memset(WSET(w, w->must, m.n2), 0, w->words * sizeof *w->must);
             } else
-                ch |= meet(WSET(w, w->must, n2), WSET(w, w->must, n), rec, w->words);
-            if (ch && !inq[n2]) {
-                inq[n2] = 1;
-                q[qn] = n2;
-                qn = (qn + 1) % (w->nnodes + 1);
-            }
+                ch |= meet(WSET(w, w->must, m.n2), WSET(w, w->must, n), m.rec, w->words);
+            if (ch)
+                nq_push(&Q, m.n2);
         }
     }
     /* seeds for walk_after(): two passes over the reachable transitions */
@@ -596,22 +652,18 @@ static void walk_must(walk *w, uint64_t *fired)
         uint32_t *fill = pass ? calloc((size_t)r->nrecords + 1, sizeof *fill) : NULL;
         if (pass && !fill)
             abort();
-        for (uint32_t n = 0; n < w->nnodes; n++) {
-            if (!w->reach[n])
+        for (uint32_t nd = 0; nd < w->nnodes; nd++) {
+            if (!w->reach[nd])
                 continue;
-            uint32_t st = n / RT_G_N;
-            int g = (int)(n % RT_G_N);
-            for (int k = 0; k < w->nrep; k++) {
-                int b = w->rep[k];
-                if (rt_canon_next(g, (unsigned char)b) == RT_G_DEAD)
-                    continue;
-                uint32_t st2 = r->trans[(size_t)st * r->nclasses + r->cls[b]], rec = st2 ? r->acc[st2] : 0;
+            succ m;
+            for (int k = 0; next_succ(w, nd, &k, &m);) {
+                uint32_t rec = m.acc;
                 if (!rec || r->records[rec].n == 0)
                     continue;
                 if (!pass)
                     w->src_off[rec + 1]++;
-                else if (!fill[rec] || w->src[w->src_off[rec] + fill[rec] - 1] != n)
-                    w->src[w->src_off[rec] + fill[rec]++] = n;
+                else if (!fill[rec] || w->src[w->src_off[rec] + fill[rec] - 1] != nd)
+                    w->src[w->src_off[rec] + fill[rec]++] = nd;
             }
         }
         if (!pass) {
@@ -650,51 +702,34 @@ static void walk_must(walk *w, uint64_t *fired)
         free(fill);
     }
 out:
-    free(q);
-    free(inq);
+    nq_free(&Q);
 }
 
 /* cand (words): the rules reported in every stage in which rule ri is reported. */
 static void walk_after(walk *w, uint32_t ri, uint64_t *cand, uint64_t *after, uint8_t *has)
 {
-    const ir *r = w->r;
     memset(cand, 0xff, w->words * sizeof *cand);
     memset(has, 0, w->nnodes);
-    uint32_t *q = malloc(((size_t)w->nnodes + 1) * sizeof *q), qh = 0, qn = 0;
-    uint8_t *inq = calloc(w->nnodes ? w->nnodes : 1, 1);
-    if (!q || !inq)
-        abort();
+    nodeq Q;
+    nq_init(&Q, w->nnodes);
     /* seeds: the nodes with a transition that reports ri; then the nodes reached after it */
     if (w->src_off)
         for (uint32_t k = w->rec_off[ri]; k < w->rec_off[ri + 1]; k++) {
             uint32_t rec = w->recs[k];
             for (uint32_t e = w->src_off[rec]; e < w->src_end[rec]; e++)
-                if (!inq[w->src[e]]) {
-                    inq[w->src[e]] = 1;
-                    q[qn++] = w->src[e];
-                }
+                nq_push(&Q, w->src[e]);
         }
     uint64_t bit = 1ull << (ri % 64);
     int got = 0;
-    while (qh != qn) {
-        uint32_t n = q[qh];
-        qh = (qh + 1) % (w->nnodes + 1);
-        inq[n] = 0;
-        uint32_t st = n / RT_G_N;
-        int g = (int)(n % RT_G_N);
-        for (int k = 0; k < w->nrep; k++) {
-            int b = w->rep[k];
-            int g2 = rt_canon_next(g, (unsigned char)b);
-            if (g2 == RT_G_DEAD)
-                continue;
-            uint32_t st2 = r->trans[(size_t)st * r->nclasses + r->cls[b]];
-            if (!st2)
-                continue;
-            const uint64_t *rec = WSET(w, w->recset, r->acc[st2]);
+    uint32_t n;
+    while (nq_pop(&Q, &n)) {
+        succ m;
+        for (int k = 0; next_succ(w, n, &k, &m);) {
+            const uint64_t *rec = m.rec;
             int now = (rec[ri / 64] & bit) != 0;
             if (!has[n] && !now)
                 continue;
-            if (b == RT_C_END) {
+            if (m.b == RT_C_END) {
                 got = 1;
                 if (has[n])
                     meet(cand, WSET(w, after, n), rec, w->words); /* r reported earlier in this stage */
@@ -702,7 +737,7 @@ static void walk_after(walk *w, uint32_t ri, uint64_t *cand, uint64_t *after, ui
                     meet(cand, WSET(w, w->must, n), rec, w->words); /* r reported on this byte */
                 continue;
             }
-            uint32_t n2 = st2 * RT_G_N + (uint32_t)g2;
+            uint32_t n2 = m.n2;
             int ch = !has[n2];
             if (!has[n2]) /* first time r is known reported before n2: start from "all rules" */
                 memset(WSET(w, after, n2), 0xff, w->words * sizeof *after);
@@ -711,17 +746,13 @@ static void walk_after(walk *w, uint32_t ri, uint64_t *cand, uint64_t *after, ui
                 ch |= meet(WSET(w, after, n2), WSET(w, after, n), rec, w->words);
             if (now)
                 ch |= meet(WSET(w, after, n2), WSET(w, w->must, n), rec, w->words);
-            if (ch && !inq[n2]) {
-                inq[n2] = 1;
-                q[qn] = n2;
-                qn = (qn + 1) % (w->nnodes + 1);
-            }
+            if (ch)
+                nq_push(&Q, n2);
         }
     }
     if (!got) /* no stage in which r is reported ends: claim nothing */
         memset(cand, 0, w->words * sizeof *cand);
-    free(q);
-    free(inq);
+    nq_free(&Q);
 }
 
 /* Does rule index ri fire in r on some canonical command? */
