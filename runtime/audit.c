@@ -113,10 +113,10 @@ static size_t u64_digits(uint64_t v, char d[24])
     return i;
 }
 
-/* The chain head changed: keep its hex for the next "prev". */
-static void set_head(rt_audit *a, const uint8_t h[RT_AUDIT_HASH_BYTES])
+/* a->head was set from outside the writer (genesis, resume): keep its hex
+ * for the next "prev" (write_record keeps both itself). */
+static void head_hex_update(rt_audit *a)
 {
-    memcpy(a->head, h, RT_AUDIT_HASH_BYTES);
     hex(a->head, RT_AUDIT_HASH_BYTES, a->head_hex);
 }
 
@@ -491,7 +491,7 @@ static int resume_from(rt_audit *a, int fd, bool live, const char **reason, cmda
                           "the last record is not an audit record; refusing to append to it");
         goto out;
     }
-    set_head(a, a->head); /* its hex as we write it, whatever case the file had */
+    head_hex_update(a); /* its hex as we write it, whatever case the file had */
     a->next_seq = a->written_seq = a->synced_seq = seq + 1;
     a->file_bytes = size;
     /* The file's first record gives the rotation name. */
@@ -549,7 +549,7 @@ rt_audit *rt_audit_open(const rt_audit_opts *opts, cmdai_error *err)
     else if (gethostname(a->host, sizeof a->host - 1) != 0)
         snprintf(a->host, sizeof a->host, "unknown");
     a->fd = -1;
-    set_head(a, a->head); /* genesis: all zero until resume() finds a chain */
+    head_hex_update(a); /* genesis: all zero until resume() finds a chain */
     RT_ABUF_LIT(&a->host_json, "\",\"host\":");
     rt_abuf_json_cstr(&a->host_json, a->host);
     RT_ABUF_LIT(&a->host_json, ",\"source\":");
