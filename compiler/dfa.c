@@ -956,6 +956,8 @@ static void plan_state(const builder *b, const hub *H, pscratch *S, pslot *o, ui
      * handful of buckets, not one per class. */
     G->nl = 0;
     S->stamp++;
+    if (!o->gof) /* slots are set up on first use */
+        o->gof = xrealloc(NULL, b->nclasses ? b->nclasses : 1, 1);
     o->ng = o->work = o->dead = 0;
     o->rep.n = o->boff.n = o->blen.n = o->bpool.n = 0;
     int hsub = (int)b->sub_h.v[d];
@@ -1029,7 +1031,7 @@ static void plan_state(const builder *b, const hub *H, pscratch *S, pslot *o, ui
 }
 
 /* The ring of plans between the planner and the resolver. */
-enum { PLAN_RING = 4096 };
+enum { PLAN_RING = 4096, PLAN_THREAD_MIN = 4096 /* states created */ };
 
 typedef struct planner {
     pthread_t th;
@@ -1174,23 +1176,25 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     planner *wk = calloc(1, sizeof *wk);
     if (!wk)
         dfa_oom();
-    for (uint32_t i = 0; i < PLAN_RING; i++)
-        wk->slot[i].gof = xrealloc(NULL, K ? K : 1, 1);
     wk->b = &b;
     wk->H = &H;
     atomic_store(&wk->published, (uint32_t)b.sub_off.n);
     pthread_rwlock_init(&wk->grow, NULL);
     pscratch S0;
     pscratch_init(&S0, m);
-    if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
-        pscratch_init(&wk->S, m);
-        wk->running = pthread_create(&wk->th, NULL, planner_run, wk) == 0;
-        if (wk->running)
-            tl_grow_lock = &wk->grow;
-        else
-            pscratch_release(&wk->S);
-    }
+    /* the planner starts once the automaton turns out large: a thread
+     * costs more than it saves on the small policies most builds have */
+    int may_thread = sysconf(_SC_NPROCESSORS_ONLN) > 1;
     for (uint32_t d = 0; d < b.sub_off.n; d++) {
+        if (may_thread && b.sub_off.n >= PLAN_THREAD_MIN) {
+            may_thread = 0;
+            pscratch_init(&wk->S, m);
+            wk->running = pthread_create(&wk->th, NULL, planner_run, wk) == 0;
+            if (wk->running)
+                tl_grow_lock = &wk->grow;
+            else
+                pscratch_release(&wk->S);
+        }
         pslot *o = &wk->slot[d % PLAN_RING];
         if (atomic_load_explicit(&wk->ready[d % PLAN_RING], memory_order_acquire) != d + 1) {
             uint32_t c = d;
