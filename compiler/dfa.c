@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "canon.h"
+#include "cpus.h"
 
 static void dfa_oom(void)
 {
@@ -309,7 +309,7 @@ static void *eager_run(void *arg)
 static void eager_seeds(builder *b)
 {
     const nfa *m = b->m;
-    if (m->n < EAGER_MIN_NFA || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    if (m->n < EAGER_MIN_NFA || cc_cpus() < 2)
         return;
     uint8_t *is = calloc(m->n, 1);
     uint32_t *seeds = xrealloc(NULL, m->n, sizeof *seeds);
@@ -1184,7 +1184,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
     pscratch_init(&S0, m);
     /* the planner starts once the automaton turns out large: a thread
      * costs more than it saves on the small policies most builds have */
-    int may_thread = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    int may_thread = cc_cpus() > 1;
     for (uint32_t d = 0; d < b.sub_off.n; d++) {
         if (may_thread && b.sub_off.n >= PLAN_THREAD_MIN) {
             may_thread = 0;

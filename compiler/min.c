@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "cpus.h"
 
 static void *xmalloc(size_t n, size_t elem)
 {
@@ -171,8 +172,8 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
         abort();
     int nthr = 1;
     if (nk >= INV_PAR_MIN) {
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        nthr = ncpu < 1 ? 1 : ncpu > INV_THREADS_MAX ? INV_THREADS_MAX : (int)ncpu;
+        int ncpu = cc_cpus();
+        nthr = ncpu > INV_THREADS_MAX ? INV_THREADS_MAX : ncpu;
     }
     uint32_t split[INV_THREADS_MAX + 1];
     for (int i = 0; i <= nthr; i++)
