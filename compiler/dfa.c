@@ -1216,7 +1216,7 @@ int dfa_build(const nfa *m, uint32_t start, uint32_t marker, uint32_t max_states
             for (uint32_t g = 0; g < o->ng; g++) {
                 uint32_t t = 0, rc0 = o->rep.v[g];
                 uint64_t ph = o->hash[g];
-                u32vec bkv = {o->bpool.v + o->boff.v[g], o->blen.v[g], 0};
+                u32vec bkv = {o->blen.v[g] ? o->bpool.v + o->boff.v[g] : NULL, o->blen.v[g], 0};
                 bkv.cap = bkv.n;
                 if (hsub) {
                     uint32_t hg = H.gof[rc0];

@@ -699,6 +699,64 @@ static void test_rebuild_is_reproducible(void **state)
 
 /* ---- 5. state budget ------------------------------------------------------------ */
 
+/* A policy big enough to start the compiler's helper threads (compiler/dfa.c
+ * notes [planned rows] and [eager seeds], compiler/min.c note [parallel
+ * inverse]; they start on a machine with 2 CPUs or more): it builds, its
+ * rules fire where they should, and a state budget that runs out while the
+ * planner is running fails cleanly.  `make asan` runs this under ASan and
+ * UBSan; tests/cli/compile_threads.sh checks the bytes against a one-CPU
+ * build. */
+static void test_threaded_large_policy(void **state)
+{
+    (void)state;
+    static const char *const progs[] = {"rm",  "git",  "kubectl", "docker", "terraform", "aws",  "gcloud",
+                                        "psql", "curl", "scp",     "chmod",  "dd",        "helm", "tar"};
+    enum { NPROG = sizeof progs / sizeof *progs, NRULES = 1500 };
+    sbuf y = {0};
+    sb_printf(&y, HEAD "  lists:\n    roots: [\"/\", \"/*\", \"~\"]\n  safety:\n    default: allow\n    rules:\n");
+    for (int i = 0; i < NRULES; i++) {
+        const char *p = progs[i % NPROG];
+        switch (i % 5) {
+        case 0: sb_printf(&y, "      - {id: r%04d, match: '%s sub%d --opt%d', risk: critical}\n", i, p, i, i); break;
+        case 1: sb_printf(&y, "      - {id: r%04d, match: '%s {del%d,rem%d} --force%d', risk: high}\n", i, p, i, i, i); break;
+        case 2: sb_printf(&y, "      - {id: r%04d, match: '%s go%d ... arg%d*', risk: critical}\n", i, p, i, i); break;
+        case 3: sb_printf(&y, "      - {id: r%04d, match: '%s wipe%d -r ... @roots', risk: high}\n", i, p, i); break;
+        default: sb_printf(&y, "      - {id: r%04d, match: '%s exec%d ... | sh', risk: critical}\n", i, p, i); break;
+        }
+    }
+    policy p;
+    must_build(&p, "large policy", y.s);
+    if (p.r->nstates < 4096)
+        fail_msg("only %u states: too small to start the planner", p.r->nstates);
+    char ids[256];
+    cmdai_verdict v = policy_eval(&p, "rm sub0 --opt0");
+    verdict_rules(&p, &v, ids, sizeof ids);
+    assert_string_equal(ids, "r0000");
+    v = policy_eval(&p, "git rem1 --force1");
+    verdict_rules(&p, &v, ids, sizeof ids);
+    assert_string_equal(ids, "r0001");
+    v = policy_eval(&p, "kubectl go2 x y arg2.txt");
+    verdict_rules(&p, &v, ids, sizeof ids);
+    assert_string_equal(ids, "r0002");
+    v = policy_eval(&p, "docker wipe3 -r a /");
+    verdict_rules(&p, &v, ids, sizeof ids);
+    assert_string_equal(ids, "r0003");
+    v = policy_eval(&p, "curl -s x | terraform exec4 a | sh");
+    verdict_rules(&p, &v, ids, sizeof ids);
+    assert_string_equal(ids, "r0004");
+    v = policy_eval(&p, "rm sub0 --opt1"); /* near miss */
+    assert_int_equal(v.action, CMDAI_ALLOW);
+    v = policy_eval(&p, "ls -la");
+    assert_int_equal(v.action, CMDAI_ALLOW);
+    policy_free(&p);
+
+    /* The budget runs out mid-build, with the planner running. */
+    assert_int_not_equal(policy_build(&p, y.s, 10000), 0);
+    assert_int_equal(p.d.code, CMDAI_E_BUDGET);
+    policy_free(&p);
+    free(y.s);
+}
+
 static void test_state_budget(void **state)
 {
     (void)state;
@@ -1098,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_rule_order_gives_identical_bundle),
         cmocka_unit_test(test_rebuild_is_reproducible),
         cmocka_unit_test(test_state_budget),
+        cmocka_unit_test(test_threaded_large_policy),
         cmocka_unit_test(test_many_required_flags),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_core_safety_must_show),
