@@ -83,20 +83,25 @@ static const struct {
      "echo '[REDACTED]' > k"},
 };
 
+/* in redacts to out, and redactions are counted exactly when it changed. */
+static void expect_redacted(const char *name, const char *in, const char *out)
+{
+    size_t n;
+    unsigned nred;
+    char *o = rt_audit_redact(in, strlen(in), &n, &nred);
+    assert_non_null(o);
+    if (strcmp(o, out) != 0)
+        fail_msg("%s: got \"%s\", want \"%s\"", name, o, out);
+    if ((strcmp(in, out) != 0) != (nred > 0))
+        fail_msg("%s: %u redactions counted", name, nred);
+    free(o);
+}
+
 static void test_redaction_patterns(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof red_cases / sizeof *red_cases; i++) {
-        size_t n;
-        unsigned nred;
-        char *o = rt_audit_redact(red_cases[i].in, strlen(red_cases[i].in), &n, &nred);
-        assert_non_null(o);
-        if (strcmp(o, red_cases[i].out) != 0)
-            fail_msg("%s: got \"%s\", want \"%s\"", red_cases[i].name, o, red_cases[i].out);
-        if ((strcmp(red_cases[i].in, red_cases[i].out) != 0) != (nred > 0))
-            fail_msg("%s: %u redactions counted", red_cases[i].name, nred);
-        free(o);
-    }
+    for (size_t i = 0; i < sizeof red_cases / sizeof *red_cases; i++)
+        expect_redacted(red_cases[i].name, red_cases[i].in, red_cases[i].out);
 }
 
 /* The scan tries a header or token shape only where the byte matches its
@@ -151,17 +156,8 @@ static const struct {
 static void test_redaction_prefiltered_families(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof prefiltered / sizeof *prefiltered; i++) {
-        size_t n;
-        unsigned nred;
-        char *o = rt_audit_redact(prefiltered[i].in, strlen(prefiltered[i].in), &n, &nred);
-        assert_non_null(o);
-        if (strcmp(o, prefiltered[i].out) != 0)
-            fail_msg("got \"%s\", want \"%s\"", o, prefiltered[i].out);
-        if ((strcmp(prefiltered[i].in, prefiltered[i].out) != 0) != (nred > 0))
-            fail_msg("%s: %u redactions counted", prefiltered[i].in, nred);
-        free(o);
-    }
+    for (size_t i = 0; i < sizeof prefiltered / sizeof *prefiltered; i++)
+        expect_redacted(prefiltered[i].in, prefiltered[i].in, prefiltered[i].out);
     /* A NUL ends a flag name (-pw<NUL>x is -pw): the value is still redacted. */
     static const char nul[] = "tool -pw\0x hunter2 y", want[] = "tool -pw\0x [REDACTED] y";
     size_t n;
