@@ -145,6 +145,34 @@ static void inv_run(const inv_job *base, int pass, const uint32_t *split, int nt
     }
 }
 
+/* The splitters waiting, (block, class) as block * k + class, each at most
+ * once (a bit per pair). */
+typedef struct splitq {
+    uint64_t *v;
+    size_t n, cap;
+    uint8_t *waiting;
+    uint32_t k;
+} splitq;
+
+/* Queue (B, c) for every class c that state s is entered on, unless waiting:
+ * a splitter whose states have no predecessor on c splits nothing. */
+static void sq_entered(splitq *q, uint32_t B, uint32_t s, const uint32_t *icoff, const uint8_t *icls)
+{
+    for (uint32_t j = icoff[s]; j < icoff[s + 1]; j++) {
+        size_t w = (size_t)B * q->k + icls[j];
+        if (q->waiting[w / 8] & (1u << (w % 8)))
+            continue;
+        q->waiting[w / 8] |= (uint8_t)(1u << (w % 8));
+        if (q->n == q->cap) {
+            q->cap = q->cap * 2 + q->k;
+            q->v = realloc(q->v, q->cap * sizeof *q->v);
+            if (!q->v)
+                abort();
+        }
+        q->v[q->n++] = w;
+    }
+}
+
 /* note [hopcroft]: partition refinement with inverse transitions, splitting
  * by the smaller half, O(k n log n).  Moore's rounds cost O(k n) each and a
  * policy needs about as many rounds as its longest literal, which made
@@ -232,32 +260,17 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
     }
     /* Work list of (block, class) splitters: every initial block but the
      * largest (splitting by all blocks but one splits by that one too). */
-    size_t wn = 0, wcap = (size_t)nb * k + 64;
-    uint64_t *wl = xmalloc(wcap, sizeof *wl);
+    splitq q = {xmalloc((size_t)nb * k + 64, sizeof(uint64_t)), 0, (size_t)nb * k + 64, inwl, k};
     uint32_t largest = 0;
     for (uint32_t b = 1; b < nb; b++)
         if (end[b] - first[b] > end[largest] - first[largest])
             largest = b;
-    for (uint32_t b = 0; b < nb; b++) {
-        if (b == largest)
-            continue;
-        for (uint32_t i = first[b]; i < end[b]; i++)
-            for (uint32_t j = icoff[elem[i]]; j < icoff[elem[i] + 1]; j++) {
-                size_t w = (size_t)b * k + icls[j];
-                if (!(inwl[w / 8] & (1u << (w % 8)))) {
-                    inwl[w / 8] |= (uint8_t)(1u << (w % 8));
-                    if (wn == wcap) {
-                        wcap = wcap * 2 + k;
-                        wl = realloc(wl, wcap * sizeof *wl);
-                        if (!wl)
-                            abort();
-                    }
-                    wl[wn++] = w;
-                }
-            }
-    }
-    while (wn) {
-        uint64_t w = wl[--wn];
+    for (uint32_t b = 0; b < nb; b++)
+        if (b != largest)
+            for (uint32_t i = first[b]; i < end[b]; i++)
+                sq_entered(&q, b, elem[i], icoff, icls);
+    while (q.n) {
+        uint64_t w = q.v[--q.n];
         uint32_t B = (uint32_t)(w / k), c = (uint32_t)(w % k);
         inwl[w / 8] &= (uint8_t)~(1u << (w % 8));
         /* B's states first: marking below reorders blocks, B among them. */
@@ -304,19 +317,7 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
              * the classes its states are entered on. */
             for (uint32_t i = first[Y]; i < end[Y]; i++) {
                 blk[elem[i]] = Y;
-                for (uint32_t j = icoff[elem[i]]; j < icoff[elem[i] + 1]; j++) {
-                    size_t wy = (size_t)Y * k + icls[j];
-                    if (!(inwl[wy / 8] & (1u << (wy % 8)))) {
-                        inwl[wy / 8] |= (uint8_t)(1u << (wy % 8));
-                        if (wn == wcap) {
-                            wcap = wcap * 2 + k;
-                            wl = realloc(wl, wcap * sizeof *wl);
-                            if (!wl)
-                                abort();
-                        }
-                        wl[wn++] = wy;
-                    }
-                }
+                sq_entered(&q, Y, elem[i], icoff, icls);
             }
         }
     }
@@ -337,7 +338,7 @@ static uint32_t refine(uint32_t n, uint32_t k, const uint32_t *trans, const uint
     free(touched);
     free(scratch);
     free(inwl);
-    free(wl);
+    free(q.v);
     return nb;
 }
 
