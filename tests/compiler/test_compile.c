@@ -728,26 +728,26 @@ static void test_threaded_large_policy(void **state)
     must_build(&p, "large policy", y.s);
     if (p.r->nstates < 4096)
         fail_msg("only %u states: too small to start the planner", p.r->nstates);
-    char ids[256];
-    cmdai_verdict v = policy_eval(&p, "rm sub0 --opt0");
-    verdict_rules(&p, &v, ids, sizeof ids);
-    assert_string_equal(ids, "r0000");
-    v = policy_eval(&p, "git rem1 --force1");
-    verdict_rules(&p, &v, ids, sizeof ids);
-    assert_string_equal(ids, "r0001");
-    v = policy_eval(&p, "kubectl go2 x y arg2.txt");
-    verdict_rules(&p, &v, ids, sizeof ids);
-    assert_string_equal(ids, "r0002");
-    v = policy_eval(&p, "docker wipe3 -r a /");
-    verdict_rules(&p, &v, ids, sizeof ids);
-    assert_string_equal(ids, "r0003");
-    v = policy_eval(&p, "curl -s x | terraform exec4 a | sh");
-    verdict_rules(&p, &v, ids, sizeof ids);
-    assert_string_equal(ids, "r0004");
-    v = policy_eval(&p, "rm sub0 --opt1"); /* near miss */
-    assert_int_equal(v.action, CMDAI_ALLOW);
-    v = policy_eval(&p, "ls -la");
-    assert_int_equal(v.action, CMDAI_ALLOW);
+    static const struct {
+        const char *cmd, *rules; /* "" and allow: nothing fires */
+    } want[] = {
+        {"rm sub0 --opt0", "r0000"},
+        {"git rem1 --force1", "r0001"},
+        {"kubectl go2 x y arg2.txt", "r0002"},
+        {"docker wipe3 -r a /", "r0003"},
+        {"curl -s x | terraform exec4 a | sh", "r0004"},
+        {"rm sub0 --opt1", ""}, /* near miss */
+        {"ls -la", ""},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        char ids[256];
+        cmdai_verdict v = policy_eval(&p, want[i].cmd);
+        verdict_rules(&p, &v, ids, sizeof ids);
+        if (strcmp(ids, want[i].rules) != 0)
+            fail_msg("%s: rules [%s], want [%s]", want[i].cmd, ids, want[i].rules);
+        if (!*want[i].rules)
+            assert_int_equal(v.action, CMDAI_ALLOW);
+    }
     policy_free(&p);
 
     /* The budget runs out mid-build, with the planner running. */
