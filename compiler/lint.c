@@ -612,6 +612,18 @@ static int next_succ(const walk *w, uint32_t n, int *k, succ *o)
     return 0;
 }
 
+/* Counts per list in off[1..n] become offsets (off[k] .. off[k+1] is list k);
+ * the array the lists are filled into. */
+static uint32_t *csr_lists(uint32_t *off, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        off[k + 1] += off[k];
+    uint32_t *v = malloc(((size_t)off[n] + 1) * sizeof *v);
+    if (!v)
+        abort();
+    return v;
+}
+
 /* Reachability and must[]: a worklist until nothing shrinks.  fired gets
  * every rule reported on a reachable transition. */
 static void walk_must(walk *w, uint64_t *fired)
@@ -667,11 +679,7 @@ static void walk_must(walk *w, uint64_t *fired)
             }
         }
         if (!pass) {
-            for (uint32_t k = 0; k < r->nrecords; k++)
-                w->src_off[k + 1] += w->src_off[k];
-            w->src = malloc(((size_t)w->src_off[r->nrecords] + 1) * sizeof *w->src);
-            if (!w->src)
-                abort();
+            w->src = csr_lists(w->src_off, r->nrecords);
         } else {
             /* duplicates were skipped: shrink each list's end marker to its fill */
             for (uint32_t k = 0; k < r->nrecords; k++)
@@ -692,13 +700,8 @@ static void walk_must(walk *w, uint64_t *fired)
                 else
                     w->recs[w->rec_off[ri] + fill[ri]++] = k;
             }
-        if (!pass) {
-            for (uint32_t k = 0; k < r->nrules; k++)
-                w->rec_off[k + 1] += w->rec_off[k];
-            w->recs = malloc(((size_t)w->rec_off[r->nrules] + 1) * sizeof *w->recs);
-            if (!w->recs)
-                abort();
-        }
+        if (!pass)
+            w->recs = csr_lists(w->rec_off, r->nrules);
         free(fill);
     }
 out:
